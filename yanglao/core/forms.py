@@ -1,0 +1,37 @@
+"""Forms look like Tabler forms, and a DomainError lands on the fields it names."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .errors import DomainError
+
+
+class StyledFormMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Put each message of ``error`` on its field (or on the form)."""
+        if not error.fields:
+            self.add_error(None, error.message)
+            return
+        for name, messages in error.fields.items():
+            target = name.split(".")[0]
+            for message in messages:
+                self.add_error(target if target in self.fields else None, message)
+
+
+class StyledForm(StyledFormMixin, forms.Form):
+    pass

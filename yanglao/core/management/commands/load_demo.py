@@ -1,0 +1,34 @@
+"""yanglao load_demo: the demo jurisdictions and data (idempotent)."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from yanglao.demo.regions import load_villages, roll_up_populations
+from yanglao.demo.users import load_users
+from yanglao.policy.loader import load_packs
+from yanglao.regions.importer import import_national
+from yanglao.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "Load the demo: national regions, seed villages, policy packs, demo users."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("load_demo refuses to run with YANGLAO_ENV=production")
+        started = time.perf_counter()
+        if Region.objects.filter(level__lte=4).count() < 40000:
+            result = import_national(settings.REGION_DATA_DIR)
+            self.stdout.write(f"regions: {result.total} national regions loaded")
+        villages = load_villages()
+        roll_up_populations()
+        self.stdout.write(f"regions: {villages} demo villages/communities")
+        packs = load_packs()
+        self.stdout.write(f"policy: {packs.packs} packs, {packs.created} new rules")
+        users = load_users()
+        self.stdout.write(f"users: {len(users)} demo accounts")
+        self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")

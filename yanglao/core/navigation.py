@@ -1,0 +1,45 @@
+"""The navigation: each entry shows only to the roles that may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, Role
+
+STAFF = frozenset(Role.values) - {Role.VISITOR}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str] | None  # None: every signed-in user
+    icon: str = ""
+    prefix: str = ""
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV: list[NavItem] = [
+    NavItem(_("工作台"), "dashboard:workbench", None, "home", "/workbench"),
+    NavItem(_("区划"), "regions:tree", STAFF, "map", "/regions"),
+    NavItem(_("政策规则"), "policy:rules", STAFF, "book", "/policy/rules"),
+    NavItem(_("目标任务"), "policy:targets", STAFF, "target", "/policy/targets"),
+    NavItem(_("账号管理"), "accounts:users", ACCOUNT_GUARDS, "users", "/accounts/users"),
+    NavItem(_("审计日志"), "accounts:audit", AUDIT_READERS, "shield", "/accounts/audit"),
+]
+
+
+def nav_for(user) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [item for item in NAV if item.roles is None or user.role in item.roles]
+
+
+def can_use(user, url_name: str) -> bool:
+    return any(item.url_name == url_name for item in nav_for(user))

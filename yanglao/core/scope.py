@@ -1,0 +1,49 @@
+"""Region scope: the first rule of the platform (ARCHITECTURE.md rule 1).
+
+Every selector a user's read goes through filters by the user's region subtree with
+these helpers. A record outside the caller's scope is answered as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from .audit import record
+from .errors import NotFound
+from .models import Outcome
+
+M = TypeVar("M", bound=Model)
+
+
+def path_q(path: str, lookup: str = "region__path") -> Q:
+    """Rows whose region path (the column at ``lookup``) is ``path`` or below it."""
+    return Q(**{lookup: path}) | Q(**{f"{lookup}__startswith": path + "."})
+
+
+def in_subtree(path: str, scope_path: str) -> bool:
+    return path == scope_path or path.startswith(scope_path + ".")
+
+
+def scoped(qs: QuerySet[M], actor, field: str = "region") -> QuerySet[M]:
+    """Deny by default: no user or no region sees nothing."""
+    region = getattr(actor, "region", None) if actor is not None else None
+    if region is None or not getattr(actor, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(path_q(region.path, f"{field}__path" if field else "path"))
+
+
+def get_in_scope(qs: QuerySet[M], actor, field: str = "region", **lookup) -> M:
+    """One record in the actor's scope, or NotFound. A miss that exists elsewhere is audited."""
+    try:
+        return scoped(qs, actor, field).get(**lookup)
+    except qs.model.DoesNotExist:
+        if getattr(actor, "is_authenticated", False) and qs.filter(**lookup).exists():
+            record(
+                actor=actor,
+                action="access.out_of_scope",
+                outcome=Outcome.DENIED,
+                detail={"model": qs.model.__name__, "lookup": {k: str(v) for k, v in lookup.items()}},
+            )
+        raise NotFound() from None

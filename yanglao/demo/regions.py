@@ -1,0 +1,71 @@
+"""Villages and communities of the four seed places, and population figures rolled up."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Sum
+
+from yanglao.regions.codes import path_of
+from yanglao.regions.importer import _region, _upsert
+from yanglao.regions.models import Level, Region
+
+VILLAGES = Path(__file__).resolve().parent.parent / "regions" / "demo_data" / "villages.csv"
+POP_FIELDS = ("registered_total", "registered_60", "registered_80",
+              "resident_total", "resident_60", "resident_80")
+DEMO_COUNTIES = ("141129", "140403", "350405", "350424", "350425", "350430", "350481",
+                 "330203", "330205", "330206", "330211", "330212", "330213")
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text.strip() else None
+
+
+@transaction.atomic
+def load_villages(path: Path = VILLAGES) -> int:
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    regions = []
+    for row in rows:
+        level = Level.TOWNSHIP if row["level"] == "township" else Level.VILLAGE
+        regions.append(_region(row["code"], row["name"], row["parent_code"], level,
+                               path_of(row["code"]), "demo"))
+    _upsert(regions)
+    by_code = {r.code: r for r in Region.objects.filter(code__in=[row["code"] for row in rows])}
+    for row in rows:
+        region = by_code[row["code"]]
+        for name in POP_FIELDS:
+            setattr(region, name, _int(row[name]))
+        region.population_year = _int(row["population_year"])
+        region.valid_from = _date(row["valid_from"])
+        region.valid_to = _date(row["valid_to"])
+        region.successor_id = row["successor_code"] or None
+        region.change_note = row["change_note"]
+    Region.objects.bulk_update(
+        by_code.values(),
+        [*POP_FIELDS, "population_year", "valid_from", "valid_to", "successor", "change_note"],
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def roll_up_populations() -> None:
+    """Townships and the demo counties get the sums of their villages (demo figures)."""
+    for level in (Level.TOWNSHIP, Level.COUNTY, Level.CITY):
+        parents = (
+            Region.objects.filter(level=level + 1, registered_total__isnull=False)
+            .values_list("parent", flat=True)
+            .distinct()
+        )
+        for code in parents:
+            sums = Region.objects.filter(parent=code, registered_total__isnull=False).aggregate(
+                **{name: Sum(name) for name in POP_FIELDS}
+            )
+            Region.objects.filter(code=code).update(population_year=2023, **sums)

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from yanglao.api import api
+from yanglao.core import views as core_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard:workbench", permanent=False)),
+    path("api/v1/", api.urls),
+    path("accounts/", include("yanglao.accounts.urls")),
+    path("regions/", include("yanglao.regions.urls")),
+    path("policy/", include("yanglao.policy.urls")),
+    path("workbench/", include("yanglao.dashboard.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+handler400 = "yanglao.core.errors.handler400"
+handler403 = "yanglao.core.errors.handler403"
+handler404 = "yanglao.core.errors.handler404"
+handler500 = "yanglao.core.errors.handler500"
