@@ -8,12 +8,10 @@ sibling region, one above.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
 
-os.environ.setdefault("YANGLAO_ENV", "test")
 
 
 @pytest.fixture(scope="session")

@@ -126,8 +126,14 @@ def _translate(error: dict) -> str:
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        body = error_body("invalid_json", _("请求体不是有效的 JSON"), {"body": [_("无法解析")]})
+        return api.create_response(request, body, status=422)
     codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-    body = error_body(codes.get(exc.status_code, "bad_request"), str(exc))
+    messages = {401: _("请先登录"), 403: _("无权进行此操作"), 404: _("记录不存在或不在您的管辖范围内"),
+                405: _("不支持该请求方法")}
+    body = error_body(codes.get(exc.status_code, "bad_request"),
+                      messages.get(exc.status_code, _("请求有误")))
     return api.create_response(request, body, status=exc.status_code)
 
 

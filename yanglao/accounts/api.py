@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
@@ -111,7 +111,7 @@ def create_user(request: HttpRequest, payload: UserCreate):
         password=payload.password,
         request=request,
     )
-    return 201, {"user": UserOut.from_user(user), "password": password}
+    return Status(201, {"user": UserOut.from_user(user), "password": password})
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERRORS}, summary="账号详情")

@@ -41,11 +41,12 @@ class LoginView(auth_views.LoginView):
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    form = LoginForm(request)
+    form = LoginForm(request, initial={"username": (credentials or {}).get("username", "")})
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form.add_error(None, _("连续登录失败次数过多，账号已锁定 %(m)d 分钟。如需提前解锁，请联系安全管理员。")
-                   % {"m": minutes})
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=403)
+    message = _("连续登录失败次数过多，账号已锁定 %(m)d 分钟。如需提前解锁，请联系安全管理员。") % {
+        "m": minutes
+    }
+    return render(request, "accounts/login.html", {"form": form, "locked": message}, status=403)
 
 
 @require_POST

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from yanglao.core.apischema import ERRORS
@@ -219,4 +219,4 @@ def policy_override(request: HttpRequest, payload: OverrideIn):
         note=payload.note,
         request=request,
     )
-    return 201, RuleOut.from_rule(rule)
+    return Status(201, RuleOut.from_rule(rule))

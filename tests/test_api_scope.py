@@ -1,0 +1,133 @@
+"""Region scope on every API endpoint.
+
+A county officer of 中阳县 (141129) asks for things that belong to 柳林县 (141125), a
+sibling county. Every read answers 404 as if the thing did not exist; every write is
+refused and writes nothing. ``CASES`` must name every operation in the OpenAPI: a new
+endpoint fails ``test_every_endpoint_has_a_scope_case`` until its case is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from yanglao.api import api as ninja_api
+
+INSIDE = "141129"
+SIBLING = "141125"
+
+
+@dataclass
+class Case:
+    path: dict[str, Any] = field(default_factory=dict)  # values may be callables of ctx
+    query: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    expect: int = 404
+    # For lists: the items must not include anything outside the caller's scope.
+    list_check: str = ""
+    self_only: bool = False
+
+
+def sibling_user(ctx):
+    return ctx["sibling_user"].pk
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/regions"): Case(query={"q": "柳林"}, list_check="region_code"),
+    ("GET", "/api/v1/regions/{code}"): Case(path={"code": SIBLING}),
+    ("GET", "/api/v1/regions/{code}/children"): Case(path={"code": SIBLING}),
+    ("GET", "/api/v1/me"): Case(self_only=True),
+    ("GET", "/api/v1/users"): Case(list_check="user_region"),
+    ("POST", "/api/v1/users"): Case(
+        body={"username": "intruder", "region": SIBLING, "role": "village_officer"}, expect=422
+    ),
+    ("GET", "/api/v1/users/{user_id}"): Case(path={"user_id": sibling_user}),
+    ("PATCH", "/api/v1/users/{user_id}"): Case(path={"user_id": sibling_user},
+                                               body={"full_name": "x"}),
+    ("GET", "/api/v1/policy/rules"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/policy/lookup/{rule_id}"): Case(
+        path={"rule_id": "visit.priority_weekly"}, query={"region": SIBLING}
+    ),
+    ("GET", "/api/v1/policy/targets"): Case(query={"region": SIBLING}),
+    ("POST", "/api/v1/policy/rules"): Case(
+        body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
+        expect=422,
+    ),
+}
+
+
+def operations() -> set[tuple[str, str]]:
+    schema = ninja_api.get_openapi_schema()
+    ops = set()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            ops.add((method.upper(), path.rstrip("/") if path != "/api/v1/" else path))
+    return ops
+
+
+def test_every_endpoint_has_a_scope_case():
+    missing = operations() - set(CASES)
+    assert not missing, f"add a scope case for each new endpoint: {sorted(missing)}"
+    stale = set(CASES) - operations()
+    assert not stale, f"cases for endpoints that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(CASES))
+def test_a_county_officer_cannot_reach_another_county(method, template, api, make_user):
+    from yanglao.accounts.models import User
+    from yanglao.core.models import AuditEvent
+    from yanglao.policy.models import PolicyRule
+
+    case = CASES[(method, template)]
+    officer = make_user("county_admin", INSIDE)
+    ctx = {"sibling_user": make_user("village_officer", SIBLING)}
+    path = template
+    for name, value in case.path.items():
+        path = path.replace("{" + name + "}", str(value(ctx) if callable(value) else value))
+    api.as_user(officer)
+    before = (User.objects.count(), PolicyRule.objects.count())
+    if method == "GET":
+        response = api.get(path, data=case.query)
+    elif method == "POST":
+        response = api.post(path, case.body)
+    else:
+        response = api.patch(path, case.body)
+    if case.self_only:
+        assert response.status_code == 200
+        assert response.json()["region_code"] == INSIDE
+        return
+    if case.list_check:
+        assert response.status_code == 200
+        items = response.json()["items"]
+        if case.list_check == "region_code":
+            assert all(i["path"].startswith(f"00.14.1411.{INSIDE}") for i in items)
+            assert not any(i["code"].startswith(SIBLING) for i in items)
+        else:
+            assert all(i["region_code"].startswith(INSIDE) for i in items)
+            assert ctx["sibling_user"].pk not in {i["id"] for i in items}
+        return
+    assert response.status_code == case.expect, response.content
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["code"]
+    if method != "GET":
+        assert (User.objects.count(), PolicyRule.objects.count()) == before
+    if case.expect == 404 and method == "GET" and "{" in template:
+        assert AuditEvent.objects.filter(actor=officer, action="access.out_of_scope").exists()
+
+
+def test_the_sibling_officer_sees_their_own_county(api, make_user):
+    officer = make_user("county_admin", SIBLING)
+    response = api.as_user(officer).get(f"/api/v1/regions/{SIBLING}")
+    assert response.status_code == 200
+    assert response.json()["name"] == "柳林县"
+
+
+def test_a_user_may_read_the_names_above_but_not_the_regions(api, make_user):
+    officer = make_user("county_admin", INSIDE)
+    api.as_user(officer)
+    detail = api.get(f"/api/v1/regions/{INSIDE}").json()
+    assert [c["name"] for c in detail["breadcrumb"]] == ["全国", "山西省", "吕梁市", "中阳县"]
+    assert api.get("/api/v1/regions/1411").status_code == 404
+    assert api.get("/api/v1/regions/14").status_code == 404
