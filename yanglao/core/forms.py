@@ -18,9 +18,18 @@ class StyledFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
     def add_domain_error(self, error: DomainError) -> None:
         """Put each message of ``error`` on its field (or on the form)."""
@@ -31,6 +40,7 @@ class StyledFormMixin:
             target = name.split(".")[0]
             for message in messages:
                 self.add_error(target if target in self.fields else None, message)
+        self._mark_invalid()
 
 
 class StyledForm(StyledFormMixin, forms.Form):

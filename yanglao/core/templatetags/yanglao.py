@@ -20,3 +20,20 @@ def mask_id(value: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def param_pairs(params) -> list[tuple[str, str]]:
+    """A rule's parameters as (name, shown value) pairs, safe for any parameter name."""
+    if not isinstance(params, dict):
+        return []
+    out = []
+    for key, value in params.items():
+        if isinstance(value, list):
+            value = "、".join(map(str, value))
+        elif isinstance(value, dict):
+            value = "；".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
+        out.append((key, value))
+    return out
