@@ -48,7 +48,7 @@ CASES: dict[tuple[str, str], Case] = {
                                                body={"full_name": "x"}),
     ("GET", "/api/v1/policy/rules"): Case(query={"region": SIBLING}),
     ("GET", "/api/v1/policy/lookup/{rule_id}"): Case(
-        path={"rule_id": "visit.priority_weekly"}, query={"region": SIBLING}
+        path={"rule_id": "facility.operating_subsidy.day_care_with_meals"}, query={"region": SIBLING}
     ),
     ("GET", "/api/v1/policy/targets"): Case(query={"region": SIBLING}),
     ("POST", "/api/v1/policy/rules"): Case(

@@ -12,6 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yanglao.accounts.services import token_authenticate
 from yanglao.accounts.api import router as accounts_router
+from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.core.errors import DomainError, Forbidden, error_body
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
@@ -48,6 +49,19 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request, key):  # pragma: no cover - __call__ does the work
         return None
 
+
+def _identify_bearer(request: HttpRequest):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, token = header.partition(" ")
+    return token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
+
+
+def _identify_session(request: HttpRequest):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+IDENTIFIERS.extend([_identify_bearer, _identify_session])
 
 api = NinjaAPI(
     title="Yanglao 养老服务平台 API",

@@ -16,6 +16,21 @@ from .models import IdempotencyRecord
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 IN_PROGRESS = 0
 
+# The view wrapper runs before the API's authentication, so the API registers how it
+# identifies a caller (bearer token, session) here.
+IDENTIFIERS: list = []
+
+
+def _caller(request):
+    for identify in IDENTIFIERS:
+        try:
+            user = identify(request)
+        except Exception:  # a failed identification is the API's to report, not ours
+            user = None
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user
+    return None
+
 
 def _request_hash(request) -> str:
     digest = hashlib.sha256()
@@ -31,8 +46,8 @@ def idempotent(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         key = request.META.get(HEADER, "").strip()
-        user = getattr(request, "auth", None) or getattr(request, "user", None)
-        if not key or user is None or not getattr(user, "is_authenticated", False):
+        user = _caller(request) if key else None
+        if not key or user is None:
             return view(request, *args, **kwargs)
         if len(key) > 200:
             body = error_body(

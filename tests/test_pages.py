@@ -1,0 +1,112 @@
+"""Every page a user sees renders, for the roles that may see it, and the navigation
+shows each role only what it may use."""
+
+from __future__ import annotations
+
+import pytest
+
+SUBSIDY = "facility.operating_subsidy.day_care_with_meals"
+
+PAGES = [
+    # url, role, region, text on the page
+    ("/workbench/", "county_admin", "141129", "目标任务"),
+    ("/workbench/", "visitor", "141129101201", "工作台"),
+    ("/workbench/", "audit_admin", "14", "安全事件"),
+    ("/workbench/", "facility_operator", "141129100", "工作台"),
+    ("/regions/141129/", "county_admin", "141129", "金罗镇"),
+    ("/regions/141129101/edit/", "county_admin", "141129", "户籍总人口"),
+    ("/regions/import/", "county_admin", "141129", "导入区划表"),
+    ("/policy/rules/", "county_admin", "141129", "适用的政策规则"),
+    (f"/policy/rules/{SUBSIDY}/", "township_officer", "141129101", "依据链"),
+    (f"/policy/rules/{SUBSIDY}/override/", "county_admin", "141129", "设置本地取值"),
+    ("/policy/targets/", "party_officer", "141129", "目标任务"),
+    ("/accounts/users/", "county_admin", "141129", "账号管理"),
+    ("/accounts/users/new/", "township_officer", "141129101", "新建账号"),
+    ("/accounts/audit/", "audit_admin", "14", "审计日志"),
+    ("/accounts/password/", "visitor", "141129101201", "修改密码"),
+    ("/accounts/2fa/setup/", "county_admin", "141129", "双因素认证"),
+]
+
+
+@pytest.mark.parametrize(("url", "role", "region", "text"), PAGES)
+def test_the_page_renders(client, make_user, url, role, region, text):
+    client.force_login(make_user(role, region))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert text in response.content.decode()
+
+
+def test_the_user_pages_render(client, make_user):
+    admin = make_user("county_admin", "141129")
+    target = make_user("visitor", "141129101201")
+    client.force_login(admin)
+    assert "API 令牌" in client.get(f"/accounts/users/{target.pk}/").content.decode()
+    assert "编辑账号" in client.get(f"/accounts/users/{target.pk}/edit/").content.decode()
+
+
+def test_the_login_page_and_the_api_docs_render_without_login(client, db):
+    assert "登录" in client.get("/accounts/login/").content.decode()
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.content.decode().lower()
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"].startswith("Yanglao")
+
+
+def test_pages_need_a_login(client, db):
+    for url in ("/workbench/", "/regions/141129/", "/policy/rules/", "/accounts/users/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(("role", "region", "visible", "hidden"), [
+    ("visitor", "141129101201", ["工作台"], ["账号管理", "政策规则", "审计日志", "区划"]),
+    ("county_admin", "141129", ["区划", "政策规则", "目标任务", "账号管理"], ["审计日志"]),
+    ("audit_admin", "14", ["审计日志"], ["账号管理"]),
+    ("village_officer", "141129101201", ["区划", "政策规则"], ["账号管理", "审计日志"]),
+])
+def test_the_navigation_shows_only_what_the_role_may_use(client, make_user, role, region,
+                                                         visible, hidden):
+    client.force_login(make_user(role, region))
+    page = client.get("/workbench/").content.decode()
+    nav = page.split('id="navbar-menu"')[1].split("</ul>")[0]
+    for label in visible:
+        assert label in nav, label
+    for label in hidden:
+        assert label not in nav, label
+
+
+@pytest.mark.parametrize(("url", "role", "region"), [
+    ("/accounts/users/", "visitor", "141129101201"),
+    ("/accounts/audit/", "county_admin", "141129"),
+    ("/regions/141129101/edit/", "township_officer", "141129101"),
+    (f"/policy/rules/{SUBSIDY}/override/", "township_officer", "141129101"),
+])
+def test_a_page_the_role_may_not_use_answers_403_in_chinese(client, make_user, url, role, region):
+    client.force_login(make_user(role, region))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "无权" in response.content.decode()
+
+
+def test_an_unknown_page_answers_404_in_chinese(client, make_user):
+    client.force_login(make_user("county_admin", "141129"))
+    response = client.get("/regions/999999/")
+    assert response.status_code == 404 and "不在您的管辖范围内" in response.content.decode()
+
+
+def test_pages_carry_the_security_headers(client, make_user):
+    client.force_login(make_user("county_admin", "141129"))
+    response = client.get("/workbench/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_page_loads_anything_from_outside(client, make_user):
+    import re
+
+    client.force_login(make_user("county_admin", "141129"))
+    for url, *_rest in PAGES[:8]:
+        page = client.get(url).content.decode()
+        assert not re.search(r'(src|href)="(https?:)?//', page), url
