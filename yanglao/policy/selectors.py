@@ -85,7 +85,7 @@ def policy_for(region: Region, on: dt.date, *, kind: str = "", q: str = "") -> P
         RuleRow(resolution=res, rule=rows[res.decisive.pk], status="in_force")
         for res in engine.resolve_all(data, region.path, on)
     ]
-    in_force.sort(key=lambda row: (row.rule.region.level, row.resolution.rule_id))
+    in_force.sort(key=lambda row: (-row.rule.region.level, row.resolution.rule_id))
     expired = [rows[d.pk] for d in data if engine.expired(d, on)]
     upcoming = [rows[d.pk] for d in data if d.valid_from and on < d.valid_from]
     return PolicyView(in_force=in_force, expired=expired, upcoming=upcoming)
