@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pytest
 
 
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.conf import settings
@@ -37,8 +36,9 @@ def make_user(db):
 
     counter = {"n": 0}
 
-    def make(role: str = "county_admin", region: str = "141129", username: str | None = None,
-             **extra):
+    def make(
+        role: str = "county_admin", region: str = "141129", username: str | None = None, **extra
+    ):
         counter["n"] += 1
         name = username or f"{role}_{region}_{counter['n']}"
         user, _password = services.user_create(
@@ -60,8 +60,13 @@ class ScopeUsers:
 def scope_users(make_user):
     """For a region (中阳县 by default): a user inside, one in a sibling county, one above."""
 
-    def make(role: str = "county_admin", region: str = "141129", sibling: str = "141125",
-             above: str = "14", above_role: str = "city_admin") -> ScopeUsers:
+    def make(
+        role: str = "county_admin",
+        region: str = "141129",
+        sibling: str = "141125",
+        above: str = "14",
+        above_role: str = "city_admin",
+    ) -> ScopeUsers:
         return ScopeUsers(
             inside=make_user(role, region),
             sibling=make_user(role, sibling),
@@ -104,11 +109,13 @@ def api(client, token_for):
             return client.get(path, **self.headers, **kw)
 
         def post(self, path, data=None, **kw):
-            return client.post(path, data=data, content_type="application/json",
-                               **self.headers, **kw)
+            return client.post(
+                path, data=data, content_type="application/json", **self.headers, **kw
+            )
 
         def patch(self, path, data=None, **kw):
-            return client.patch(path, data=data, content_type="application/json",
-                                **self.headers, **kw)
+            return client.patch(
+                path, data=data, content_type="application/json", **self.headers, **kw
+            )
 
     return Api()

@@ -44,11 +44,13 @@ CASES: dict[tuple[str, str], Case] = {
         body={"username": "intruder", "region": SIBLING, "role": "village_officer"}, expect=422
     ),
     ("GET", "/api/v1/users/{user_id}"): Case(path={"user_id": sibling_user}),
-    ("PATCH", "/api/v1/users/{user_id}"): Case(path={"user_id": sibling_user},
-                                               body={"full_name": "x"}),
+    ("PATCH", "/api/v1/users/{user_id}"): Case(
+        path={"user_id": sibling_user}, body={"full_name": "x"}
+    ),
     ("GET", "/api/v1/policy/rules"): Case(query={"region": SIBLING}),
     ("GET", "/api/v1/policy/lookup/{rule_id}"): Case(
-        path={"rule_id": "facility.operating_subsidy.day_care_with_meals"}, query={"region": SIBLING}
+        path={"rule_id": "facility.operating_subsidy.day_care_with_meals"},
+        query={"region": SIBLING},
     ),
     ("GET", "/api/v1/policy/targets"): Case(query={"region": SIBLING}),
     ("POST", "/api/v1/policy/rules"): Case(

@@ -30,8 +30,12 @@ def test_401_with_a_bad_token(client, db):
 def test_403_when_the_role_may_not(api, make_user):
     villager = make_user("village_officer", "141129101201")
     error = assert_error(
-        api.as_user(villager).post("/api/v1/users", {"username": "x1", "region": "141129101201",
-                                                     "role": "visitor"}), 403, "forbidden")
+        api.as_user(villager).post(
+            "/api/v1/users", {"username": "x1", "region": "141129101201", "role": "visitor"}
+        ),
+        403,
+        "forbidden",
+    )
     assert "角色" in error["message"]
 
 
@@ -56,8 +60,9 @@ def test_409_for_a_duplicate_username(api, county):
 
 def test_422_names_the_field_and_the_reason(api, county):
     api.as_user(county)
-    error = assert_error(api.post("/api/v1/users", {"username": "a", "role": "nope"}), 422,
-                         "validation_failed")
+    error = assert_error(
+        api.post("/api/v1/users", {"username": "a", "role": "nope"}), 422, "validation_failed"
+    )
     assert "region" in error["fields"] and "role" in error["fields"]
     assert error["fields"]["region"] == ["必填"]
 
@@ -68,14 +73,23 @@ def test_422_for_a_page_size_over_200(api, county):
 
 
 def test_422_for_a_body_that_is_not_json(client, county, token_for):
-    response = client.post("/api/v1/users", data="{nope", content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {token_for(county)}")
+    response = client.post(
+        "/api/v1/users",
+        data="{nope",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(county)}",
+    )
     assert_error(response, 422)
 
 
 def test_422_for_a_weak_password(api, county):
-    error = assert_error(api.as_user(county).post("/api/v1/users", {
-        "username": "weak1", "region": "141129", "role": "visitor", "password": "password"}), 422)
+    error = assert_error(
+        api.as_user(county).post(
+            "/api/v1/users",
+            {"username": "weak1", "region": "141129", "role": "visitor", "password": "password"},
+        ),
+        422,
+    )
     assert "password" in error["fields"]
 
 
@@ -84,13 +98,17 @@ def test_403_csrf_for_a_session_write_without_the_token(county, db):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(county)
-    response = client.post("/api/v1/users", data=json.dumps({"username": "c1", "region": "141129",
-                                                             "role": "visitor"}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/users",
+        data=json.dumps({"username": "c1", "region": "141129", "role": "visitor"}),
+        content_type="application/json",
+    )
     assert_error(response, 403, "csrf_failed")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/regions/141129/children?page=0",
-                                  "/api/v1/policy/rules?region=141129&on=2021-13-01"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/regions/141129/children?page=0", "/api/v1/policy/rules?region=141129&on=2021-13-01"],
+)
 def test_422_for_bad_query_values(api, county, path):
     assert_error(api.as_user(county).get(path), 422)

@@ -58,14 +58,18 @@ def test_pages_need_a_login(client, db):
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize(("role", "region", "visible", "hidden"), [
-    ("visitor", "141129101201", ["工作台"], ["账号管理", "政策规则", "审计日志", "区划"]),
-    ("county_admin", "141129", ["区划", "政策规则", "目标任务", "账号管理"], ["审计日志"]),
-    ("audit_admin", "14", ["审计日志"], ["账号管理"]),
-    ("village_officer", "141129101201", ["区划", "政策规则"], ["账号管理", "审计日志"]),
-])
-def test_the_navigation_shows_only_what_the_role_may_use(client, make_user, role, region,
-                                                         visible, hidden):
+@pytest.mark.parametrize(
+    ("role", "region", "visible", "hidden"),
+    [
+        ("visitor", "141129101201", ["工作台"], ["账号管理", "政策规则", "审计日志", "区划"]),
+        ("county_admin", "141129", ["区划", "政策规则", "目标任务", "账号管理"], ["审计日志"]),
+        ("audit_admin", "14", ["审计日志"], ["账号管理"]),
+        ("village_officer", "141129101201", ["区划", "政策规则"], ["账号管理", "审计日志"]),
+    ],
+)
+def test_the_navigation_shows_only_what_the_role_may_use(
+    client, make_user, role, region, visible, hidden
+):
     client.force_login(make_user(role, region))
     page = client.get("/workbench/").content.decode()
     nav = page.split('id="navbar-menu"')[1].split("</ul>")[0]
@@ -75,12 +79,15 @@ def test_the_navigation_shows_only_what_the_role_may_use(client, make_user, role
         assert label not in nav, label
 
 
-@pytest.mark.parametrize(("url", "role", "region"), [
-    ("/accounts/users/", "visitor", "141129101201"),
-    ("/accounts/audit/", "county_admin", "141129"),
-    ("/regions/141129101/edit/", "township_officer", "141129101"),
-    (f"/policy/rules/{SUBSIDY}/override/", "township_officer", "141129101"),
-])
+@pytest.mark.parametrize(
+    ("url", "role", "region"),
+    [
+        ("/accounts/users/", "visitor", "141129101201"),
+        ("/accounts/audit/", "county_admin", "141129"),
+        ("/regions/141129101/edit/", "township_officer", "141129101"),
+        (f"/policy/rules/{SUBSIDY}/override/", "township_officer", "141129101"),
+    ],
+)
 def test_a_page_the_role_may_not_use_answers_403_in_chinese(client, make_user, url, role, region):
     client.force_login(make_user(role, region))
     response = client.get(url)

@@ -10,10 +10,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from yanglao.accounts.services import token_authenticate
 from yanglao.accounts.api import router as accounts_router
-from yanglao.core.idempotency import IDENTIFIERS
+from yanglao.accounts.services import token_authenticate
 from yanglao.core.errors import DomainError, Forbidden, error_body
+from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 
@@ -69,7 +69,7 @@ api = NinjaAPI(
     description=(
         "党建+智慧养老服务平台的 JSON API。认证：浏览器会话（写操作需 CSRF 令牌）或 "
         "`Authorization: Bearer <token>`（`yanglao issue_token USERNAME` 签发）。"
-        "所有错误返回统一结构 `{\"error\": {\"code\", \"message\", \"fields\"}}`。"
+        '所有错误返回统一结构 `{"error": {"code", "message", "fields"}}`。'
         "列表参数 `page`（从 1 开始）、`page_size`（默认 50，最大 200）。"
         "写操作可带 `Idempotency-Key` 头，重试返回第一次的结果。"
     ),
@@ -143,11 +143,21 @@ def on_http_error(request, exc: HttpError):
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         body = error_body("invalid_json", _("请求体不是有效的 JSON"), {"body": [_("无法解析")]})
         return api.create_response(request, body, status=422)
-    codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-    messages = {401: _("请先登录"), 403: _("无权进行此操作"), 404: _("记录不存在或不在您的管辖范围内"),
-                405: _("不支持该请求方法")}
-    body = error_body(codes.get(exc.status_code, "bad_request"),
-                      messages.get(exc.status_code, _("请求有误")))
+    codes = {
+        401: "not_authenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+    }
+    messages = {
+        401: _("请先登录"),
+        403: _("无权进行此操作"),
+        404: _("记录不存在或不在您的管辖范围内"),
+        405: _("不支持该请求方法"),
+    }
+    body = error_body(
+        codes.get(exc.status_code, "bad_request"), messages.get(exc.status_code, _("请求有误"))
+    )
     return api.create_response(request, body, status=exc.status_code)
 
 

@@ -8,7 +8,6 @@ every secret must come from the environment and a bad value fails loudly.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 from datetime import timedelta
@@ -111,7 +110,9 @@ def _new_key() -> str:
 
 # Sensitive fields: AES-GCM key and HMAC index key, kept outside the database.
 # YANGLAO_FIELD_KEYS may hold several comma-separated keys "id:key"; the first encrypts.
-_field_keys_raw = _required_in_production("YANGLAO_FIELD_KEYS", "field_keys", lambda: f"k1:{_new_key()}")
+_field_keys_raw = _required_in_production(
+    "YANGLAO_FIELD_KEYS", "field_keys", lambda: f"k1:{_new_key()}"
+)
 FIELD_KEYS: dict[str, bytes] = {}
 for _item in _field_keys_raw.split(","):
     if ":" not in _item:
@@ -328,9 +329,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # The national region tree shipped beside the project (../shared/data/regions).
-REGION_DATA_DIR = Path(
-    env_str("YANGLAO_REGION_DATA", str(PACKAGE_DIR / "regions" / "data"))
-)
+REGION_DATA_DIR = Path(env_str("YANGLAO_REGION_DATA", str(PACKAGE_DIR / "regions" / "data")))
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("YANGLAO_ENV", "test")
 
-from yanglao.settings import *  # noqa: E402, F403
+from yanglao.settings import *  # noqa: F403
 
 # Hashing a password properly costs ~0.3 s; the suite logs in hundreds of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

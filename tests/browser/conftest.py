@@ -36,7 +36,9 @@ def browser(base_url):
 
 @pytest.fixture
 def page(browser, base_url):
-    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -44,8 +46,14 @@ def page(browser, base_url):
 
 @pytest.fixture
 def phone(browser, base_url):
-    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        base_url=base_url,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     yield page
     context.close()

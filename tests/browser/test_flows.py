@@ -20,7 +20,9 @@ def test_a_county_officer_logs_in_and_browses(page):
     page.get_by_role("link", name="中阳县").click()
     page.get_by_placeholder("名称、代码或拼音首字母（如 zy）").fill("nqz")
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=region-children]').innerText.includes('金罗镇')")
+        "() => !document.querySelector('[data-testid=region-children]')"
+        ".innerText.includes('金罗镇')"
+    )
     assert "暖泉镇" in page.get_by_test_id("region-children").inner_text()
 
 

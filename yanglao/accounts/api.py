@@ -64,7 +64,9 @@ class UserCreate(Schema):
     phone: str = Field("", max_length=20, examples=["13812345678"])
     region: str = Field(max_length=15, examples=["141129100201"])
     role: Role = Field(examples=["village_officer"])
-    password: str | None = Field(None, max_length=128, description="不填则随机生成并在响应中返回一次")
+    password: str | None = Field(
+        None, max_length=128, description="不填则随机生成并在响应中返回一次"
+    )
 
 
 class UserCreated(Schema):
@@ -90,15 +92,24 @@ def me(request: HttpRequest):
 
 @router.get("/users", response={200: Page[UserOut], **ERRORS}, summary="辖区内的账号")
 def list_users(request: HttpRequest, filters: Query[UserFilter]):
-    qs = selectors.users_for(request.auth, q=filters.q, role=filters.role, active=filters.active,
-                             region_code=filters.region)
+    qs = selectors.users_for(
+        request.auth,
+        q=filters.q,
+        role=filters.role,
+        active=filters.active,
+        region_code=filters.region,
+    )
     page = paginate(qs, filters)
     page["items"] = [UserOut.from_user(u) for u in page["items"]]
     return page
 
 
-@router.post("/users", response={201: UserCreated, **ERRORS}, summary="创建账号",
-             description="不能授予高于本人的角色；账号已存在时返回 409。")
+@router.post(
+    "/users",
+    response={201: UserCreated, **ERRORS},
+    summary="创建账号",
+    description="不能授予高于本人的角色；账号已存在时返回 409。",
+)
 @decorate_view(idempotent)
 def create_user(request: HttpRequest, payload: UserCreate):
     user, password = services.user_create(
@@ -134,6 +145,7 @@ def patch_user(request: HttpRequest, user_id: int, payload: UserPatch):
         request=request,
     )
     if payload.is_active is not None:
-        user = services.user_set_active(actor=actor, user=user, active=payload.is_active,
-                                        request=request)
+        user = services.user_set_active(
+            actor=actor, user=user, active=payload.is_active, request=request
+        )
     return UserOut.from_user(user)

@@ -27,15 +27,23 @@ def role_choices(actor) -> list[tuple[str, str]]:
 
 
 class UserForm(StyledForm):
-    username = forms.CharField(label=_("账号"), max_length=150,
-                               help_text=_("字母、数字和 @ . + - _"))
+    username = forms.CharField(
+        label=_("账号"), max_length=150, help_text=_("字母、数字和 @ . + - _")
+    )
     full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
-    region = forms.CharField(label=_("所属区划代码"), max_length=15,
-                             help_text=_("12 位村(社区)、9 位乡镇、6 位县级代码等；须在您的辖区内"))
+    region = forms.CharField(
+        label=_("所属区划代码"),
+        max_length=15,
+        help_text=_("12 位村(社区)、9 位乡镇、6 位县级代码等；须在您的辖区内"),
+    )
     role = forms.ChoiceField(label=_("角色"))
-    password = forms.CharField(label=_("初始密码"), required=False, widget=forms.PasswordInput,
-                               help_text=_("留空则自动生成，并只显示一次"))
+    password = forms.CharField(
+        label=_("初始密码"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("留空则自动生成，并只显示一次"),
+    )
 
     def __init__(self, *args, actor, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +56,8 @@ class UserForm(StyledForm):
 class PasswordChangeForm(StyledForm):
     old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput)
     new_password = forms.CharField(
-        label=_("新密码"), widget=forms.PasswordInput,
+        label=_("新密码"),
+        widget=forms.PasswordInput,
         help_text=_("至少 8 位，包含小写字母、大写字母、数字、符号中的至少 3 类，不能是常见密码"),
     )
     new_password2 = forms.CharField(label=_("再次输入新密码"), widget=forms.PasswordInput)
@@ -61,6 +70,9 @@ class PasswordChangeForm(StyledForm):
 
 
 class OtpForm(StyledForm):
-    token = forms.CharField(label=_("6 位动态码"), max_length=6, min_length=6,
-                            widget=forms.TextInput(attrs={"inputmode": "numeric",
-                                                          "autocomplete": "one-time-code"}))
+    token = forms.CharField(
+        label=_("6 位动态码"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

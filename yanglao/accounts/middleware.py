@@ -34,8 +34,9 @@ class SessionTimeoutMiddleware:
             elif now - seen_at > settings.SESSION_IDLE_TIMEOUT.total_seconds():
                 reason = "idle"
             if reason:
-                audit.record(actor=user, action="session.expired", detail={"reason": reason},
-                             request=request)
+                audit.record(
+                    actor=user, action="session.expired", detail={"reason": reason}, request=request
+                )
                 logout(request)
                 message = (
                     _("您已超过 15 分钟未操作，请重新登录")
@@ -43,7 +44,9 @@ class SessionTimeoutMiddleware:
                     else _("登录已超过 8 小时，请重新登录")
                 )
                 if is_api_request(request):
-                    return error_response(request, NotAuthenticated(message, code="session_expired"))
+                    return error_response(
+                        request, NotAuthenticated(message, code="session_expired")
+                    )
                 messages.warning(request, message)
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
             request.session[SEEN_AT] = now

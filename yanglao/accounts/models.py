@@ -20,7 +20,11 @@ class User(AbstractUser):
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     created_by = models.ForeignKey(
-        "self", verbose_name=_("创建人"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     disabled_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
@@ -78,3 +82,6 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.session_key[:6]}…"

@@ -23,7 +23,8 @@ class CharacterClassValidator:
     def validate(self, password: str, user=None) -> None:
         if self.count(password) < self.classes:
             raise ValidationError(
-                _("密码须包含小写字母、大写字母、数字、符号中的至少 %(n)d 类") % {"n": self.classes},
+                _("密码须包含小写字母、大写字母、数字、符号中的至少 %(n)d 类")
+                % {"n": self.classes},
                 code="password_too_simple",
             )
 

@@ -10,8 +10,9 @@ from yanglao.regions.models import Region
 from .models import ApiToken, User
 
 
-def users_for(actor: User, *, q: str = "", role: str = "", active: str = "",
-              region_code: str = "") -> QuerySet[User]:
+def users_for(
+    actor: User, *, q: str = "", role: str = "", active: str = "", region_code: str = ""
+) -> QuerySet[User]:
     qs = scoped(User.objects.select_related("region"), actor)
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__endswith=q))
@@ -36,5 +37,6 @@ def tokens_of(actor: User, user: User) -> QuerySet[ApiToken]:
 
 
 def token_get(actor: User, pk: int) -> ApiToken:
-    return get_in_scope(ApiToken.objects.select_related("user", "user__region"), actor,
-                        field="user__region", pk=pk)
+    return get_in_scope(
+        ApiToken.objects.select_related("user", "user__region"), actor, field="user__region", pk=pk
+    )

@@ -115,18 +115,32 @@ def user_create(
     _ensure_region_in_scope(actor, region)
     _ensure_role_grantable(actor, role)
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(_("账号 %(u)s 已存在") % {"u": username}, code="username_taken",
-                       fields={"username": [_("该账号已存在")]})
-    user = User(username=username, full_name=full_name.strip()[:50], phone=phone,
-                region=region, role=role, created_by=actor)
+        raise Conflict(
+            _("账号 %(u)s 已存在") % {"u": username},
+            code="username_taken",
+            fields={"username": [_("该账号已存在")]},
+        )
+    user = User(
+        username=username,
+        full_name=full_name.strip()[:50],
+        phone=phone,
+        region=region,
+        role=role,
+        created_by=actor,
+    )
     password = password or generate_password()
     _check_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()
-    audit.record(actor=actor, action="user.create", obj=user, request=request,
-                 username="cli" if actor is None else None,
-                 detail={"role": role, "region": region.code})
+    audit.record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        request=request,
+        username="cli" if actor is None else None,
+        detail={"role": role, "region": region.code},
+    )
     return user, password
 
 
@@ -162,8 +176,14 @@ def user_update(
         user.role = role
     if changes:
         user.save()
-        audit.record(actor=actor, action="user.update", obj=user, request=request,
-                     username="cli" if actor is None else None, detail={"changes": changes})
+        audit.record(
+            actor=actor,
+            action="user.update",
+            obj=user,
+            request=request,
+            username="cli" if actor is None else None,
+            detail={"changes": changes},
+        )
     return user
 
 
@@ -189,8 +209,14 @@ def user_set_active(*, actor: User | None, user: User, active: bool, request=Non
         detail["tokens_revoked"] = ApiToken.objects.filter(
             user=user, revoked_at__isnull=True
         ).update(revoked_at=timezone.now())
-    audit.record(actor=actor, action="user.enable" if active else "user.disable", obj=user,
-                 request=request, username="cli" if actor is None else None, detail=detail)
+    audit.record(
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        obj=user,
+        request=request,
+        username="cli" if actor is None else None,
+        detail=detail,
+    )
     return user
 
 
@@ -207,8 +233,14 @@ def user_reset_password(
     user.save(update_fields=["password", "password_changed_at"])
     ended = _end_sessions(user)
     axes_reset(username=user.username)
-    audit.record(actor=actor, action="user.reset_password", obj=user, request=request,
-                 username="cli" if actor is None else None, detail={"sessions_ended": ended})
+    audit.record(
+        actor=actor,
+        action="user.reset_password",
+        obj=user,
+        request=request,
+        username="cli" if actor is None else None,
+        detail={"sessions_ended": ended},
+    )
     return password
 
 
@@ -229,8 +261,13 @@ def password_change(*, user: User, old_password: str, new_password: str, request
 def user_unlock(*, actor: User | None, user: User, request=None) -> None:
     _ensure_target(actor, user, ACCOUNT_GUARDS)
     axes_reset(username=user.username)
-    audit.record(actor=actor, action="user.unlock", obj=user, request=request,
-                 username="cli" if actor is None else None)
+    audit.record(
+        actor=actor,
+        action="user.unlock",
+        obj=user,
+        request=request,
+        username="cli" if actor is None else None,
+    )
 
 
 def hash_token(raw: str) -> str:
@@ -257,9 +294,14 @@ def token_issue(
         key_hash=hash_token(raw),
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(actor=actor, action="token.issue", obj=user, request=request,
-                 username="cli" if actor is None else None,
-                 detail={"token": token.prefix, "days": days})
+    audit.record(
+        actor=actor,
+        action="token.issue",
+        obj=user,
+        request=request,
+        username="cli" if actor is None else None,
+        detail={"token": token.prefix, "days": days},
+    )
     return token, raw
 
 
@@ -270,8 +312,14 @@ def token_revoke(*, actor: User | None, token: ApiToken, request=None) -> ApiTok
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="token.revoke", obj=token.user, request=request,
-                     username="cli" if actor is None else None, detail={"token": token.prefix})
+        audit.record(
+            actor=actor,
+            action="token.revoke",
+            obj=token.user,
+            request=request,
+            username="cli" if actor is None else None,
+            detail={"token": token.prefix},
+        )
     return token
 
 

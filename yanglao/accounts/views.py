@@ -61,8 +61,12 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                                     new_password=form.cleaned_data["new_password"], request=request)
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -136,32 +140,60 @@ USER_COLUMNS = [
 def users(request):
     actor = request.user
     params = {k: request.GET.get(k, "").strip() for k in ("q", "role", "active", "region")}
-    qs = selectors.users_for(actor, q=params["q"], role=params["role"], active=params["active"],
-                             region_code=params["region"])
+    qs = selectors.users_for(
+        actor,
+        q=params["q"],
+        role=params["role"],
+        active=params["active"],
+        region_code=params["region"],
+    )
     if request.GET.get("export") == "xlsx":
-        return xlsx_response(request=request, actor=actor, title=_("账号列表"), filename="users",
-                             columns=USER_COLUMNS, rows=qs.iterator(), filters=params,
-                             object_type="User")
+        return xlsx_response(
+            request=request,
+            actor=actor,
+            title=_("账号列表"),
+            filename="users",
+            columns=USER_COLUMNS,
+            rows=qs.iterator(),
+            filters=params,
+            object_type="User",
+        )
     page = paginate(request, qs)
-    return render(request, "accounts/users.html", {
-        "page": page, "qs": query_without_page(request), "params": params,
-        "roles": Role.choices, "can_create": actor.role in USER_MANAGERS,
-        "crumbs": None,
-    })
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "page": page,
+            "qs": query_without_page(request),
+            "params": params,
+            "roles": Role.choices,
+            "can_create": actor.role in USER_MANAGERS,
+            "crumbs": None,
+        },
+    )
 
 
 @role_required(USER_MANAGERS)
 def user_create(request):
     actor = request.user
-    form = UserForm(request.POST or None, actor=actor,
-                    initial={"region": request.GET.get("region", actor.region_id)})
+    form = UserForm(
+        request.POST or None,
+        actor=actor,
+        initial={"region": request.GET.get("region", actor.region_id)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user, password = services.user_create(
-                actor=actor, username=data["username"], full_name=data["full_name"],
-                phone=data["phone"], region_code=data["region"], role=data["role"],
-                password=data.get("password") or None, request=request)
+                actor=actor,
+                username=data["username"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                region_code=data["region"],
+                role=data["role"],
+                password=data.get("password") or None,
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -180,30 +212,47 @@ def user_detail(request, pk: int):
     recent = AuditEvent.objects.filter(
         Q(object_type="User", object_id=str(target.pk)) | Q(actor=target)
     ).order_by("-at")[:20]
-    return render(request, "accounts/user_detail.html", {
-        "target": target, "tokens": selectors.tokens_of(actor, target),
-        "new_password": new_password, "recent": recent,
-        "can_edit": actor.role in USER_MANAGERS and target.pk != actor.pk,
-        "can_guard": target.pk != actor.pk,
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "tokens": selectors.tokens_of(actor, target),
+            "new_password": new_password,
+            "recent": recent,
+            "can_edit": actor.role in USER_MANAGERS and target.pk != actor.pk,
+            "can_guard": target.pk != actor.pk,
+            "now": timezone.now(),
+        },
+    )
 
 
 @role_required(USER_MANAGERS)
 def user_edit(request, pk: int):
     actor = request.user
     target = selectors.user_get(actor, pk)
-    initial = {"username": target.username, "full_name": target.full_name, "phone": target.phone,
-               "region": target.region_id, "role": target.role}
+    initial = {
+        "username": target.username,
+        "full_name": target.full_name,
+        "phone": target.phone,
+        "region": target.region_id,
+        "role": target.role,
+    }
     form = UserForm(request.POST or None, actor=actor, editing=True, initial=initial)
     if target.role not in grantable_roles(actor.role):
         form.fields["role"].choices = [(target.role, target.role_label)]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.user_update(actor=actor, user=target, full_name=data["full_name"],
-                                 phone=data["phone"], region_code=data["region"],
-                                 role=data["role"], request=request)
+            services.user_update(
+                actor=actor,
+                user=target,
+                full_name=data["full_name"],
+                phone=data["phone"],
+                region_code=data["region"],
+                role=data["role"],
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -265,10 +314,15 @@ AUDIT_COLUMNS = [
 @role_required(AUDIT_READERS)
 def audit_log(request):
     actor = request.user
-    params = {k: request.GET.get(k, "").strip() for k in ("q", "action", "outcome", "date_from", "date_to")}
+    params = {
+        k: request.GET.get(k, "").strip()
+        for k in ("q", "action", "outcome", "date_from", "date_to")
+    }
     qs = AuditEvent.objects.filter(path_q(actor.region.path, "region_path"))
     if params["q"]:
-        qs = qs.filter(Q(actor_username__icontains=params["q"]) | Q(object_repr__icontains=params["q"]))
+        qs = qs.filter(
+            Q(actor_username__icontains=params["q"]) | Q(object_repr__icontains=params["q"])
+        )
     if params["action"]:
         qs = qs.filter(action__startswith=params["action"])
     if params["outcome"]:
@@ -278,12 +332,25 @@ def audit_log(request):
     if params["date_to"]:
         qs = qs.filter(at__date__lte=params["date_to"])
     if request.GET.get("export") == "xlsx":
-        return xlsx_response(request=request, actor=actor, title=_("审计日志"), filename="audit",
-                             columns=AUDIT_COLUMNS, rows=qs.iterator(), filters=params,
-                             object_type="AuditEvent")
+        return xlsx_response(
+            request=request,
+            actor=actor,
+            title=_("审计日志"),
+            filename="audit",
+            columns=AUDIT_COLUMNS,
+            rows=qs.iterator(),
+            filters=params,
+            object_type="AuditEvent",
+        )
     page = paginate(request, qs.order_by("-at", "-id"))
-    return render(request, "accounts/audit.html", {
-        "page": page, "qs": query_without_page(request), "params": params,
-        "outcomes": AuditEvent._meta.get_field("outcome").choices,
-        "login_url": reverse("accounts:login"),
-    })
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "page": page,
+            "qs": query_without_page(request),
+            "params": params,
+            "outcomes": AuditEvent._meta.get_field("outcome").choices,
+            "login_url": reverse("accounts:login"),
+        },
+    )

@@ -21,8 +21,14 @@ class ErrorBody(Schema):
 
 
 # Declared on every operation so the OpenAPI documents the one error body.
-ERRORS = {400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody,
-          422: ErrorBody}
+ERRORS = {
+    400: ErrorBody,
+    401: ErrorBody,
+    403: ErrorBody,
+    404: ErrorBody,
+    409: ErrorBody,
+    422: ErrorBody,
+}
 
 
 class PageParams(Schema):

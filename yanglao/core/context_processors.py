@@ -11,8 +11,12 @@ def shell(request):
     path = request.path
     return {
         "nav_items": [
-            {"label": item.label, "url": item.url(), "icon": item.icon,
-             "active": bool(item.prefix) and path.startswith(item.prefix)}
+            {
+                "label": item.label,
+                "url": item.url(),
+                "icon": item.icon,
+                "active": bool(item.prefix) and path.startswith(item.prefix),
+            }
             for item in nav
         ],
         "yanglao_env": settings.YANGLAO_ENV,

@@ -11,7 +11,11 @@ from .errors import Forbidden, error_response
 
 
 def role_required(*roles):
-    allowed = frozenset(r for group in roles for r in (group if isinstance(group, (set, frozenset, list, tuple)) else [group]))
+    allowed = frozenset(
+        r
+        for group in roles
+        for r in (group if isinstance(group, (set, frozenset, list, tuple)) else [group])
+    )
 
     def decorator(view):
         @functools.wraps(view)
@@ -20,8 +24,13 @@ def role_required(*roles):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if allowed and user.role not in allowed:
-                audit.record(actor=user, action="access.forbidden", outcome="denied",
-                             request=request, detail={"path": request.path})
+                audit.record(
+                    actor=user,
+                    action="access.forbidden",
+                    outcome="denied",
+                    request=request,
+                    detail={"path": request.path},
+                )
                 return error_response(request, Forbidden())
             return view(request, *args, **kwargs)
 

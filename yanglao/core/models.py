@@ -98,6 +98,9 @@ class AccessLog(AppendOnlyModel):
         verbose_name_plural = _("访问日志")
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.kind}"
+
 
 class IdempotencyRecord(models.Model):
     """The first result of a write made with an Idempotency-Key, replayed on retry."""
@@ -112,6 +115,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

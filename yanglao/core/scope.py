@@ -44,6 +44,9 @@ def get_in_scope(qs: QuerySet[M], actor, field: str = "region", **lookup) -> M:
                 actor=actor,
                 action="access.out_of_scope",
                 outcome=Outcome.DENIED,
-                detail={"model": qs.model.__name__, "lookup": {k: str(v) for k, v in lookup.items()}},
+                detail={
+                    "model": qs.model.__name__,
+                    "lookup": {k: str(v) for k, v in lookup.items()},
+                },
             )
         raise NotFound() from None

@@ -20,7 +20,8 @@ from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, Role
 from yanglao.core.models import AuditEvent, Outcome
 from yanglao.core.navigation import STAFF
 from yanglao.core.scope import path_q, scoped
-from yanglao.policy import indicators, selectors as policy_selectors
+from yanglao.policy import indicators
+from yanglao.policy import selectors as policy_selectors
 from yanglao.regions import selectors as region_selectors
 from yanglao.regions.models import Level
 
@@ -106,7 +107,9 @@ def security_panel(user: User) -> Panel | None:
 def targets_panel(user: User) -> Panel | None:
     today = timezone.localdate()
     region = user.region
-    rows = [indicators.evaluate(r, region, today) for r in policy_selectors.targets_for(region, today)]
+    rows = [
+        indicators.evaluate(r, region, today) for r in policy_selectors.targets_for(region, today)
+    ]
     due = [r for r in rows if r.status != "met" and 0 <= r.days_left <= 180]
     overdue = [r for r in rows if r.status == "overdue"]
     unmeasured = [r for r in rows if r.status == "not_measured"]
@@ -116,7 +119,9 @@ def targets_panel(user: User) -> Panel | None:
         order=40,
         items=[
             Item(_("180 天内到期未达标"), len(due), url, "warning" if due else ""),
-            Item(_("逾期未达标"), len(overdue), f"{url}?status=overdue", "danger" if overdue else ""),
+            Item(
+                _("逾期未达标"), len(overdue), f"{url}?status=overdue", "danger" if overdue else ""
+            ),
             Item(_("尚未度量"), len(unmeasured), f"{url}?status=not_measured"),
             Item(_("适用目标总数"), len(rows), url),
         ],
@@ -135,5 +140,9 @@ def region_panel(user: User) -> Panel | None:
         items.append(Item(_("户籍60岁以上人口"), region.registered_60))
     if user.role == Role.VISITOR:
         items = items[:0]
-    return Panel(title=_("本辖区：%(r)s") % {"r": region.name}, order=90, items=items,
-                 note=_("工作范围：%(r)s 及其下级") % {"r": region.name})
+    return Panel(
+        title=_("本辖区：%(r)s") % {"r": region.name},
+        order=90,
+        items=items,
+        note=_("工作范围：%(r)s 及其下级") % {"r": region.name},
+    )

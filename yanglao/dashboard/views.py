@@ -11,7 +11,11 @@ from .panels import panels_for
 @login_required
 def workbench(request):
     user = request.user
-    return render(request, "dashboard/workbench.html", {
-        "panels": panels_for(user),
-        "crumbs": crumbs_for(user.region, user),
-    })
+    return render(
+        request,
+        "dashboard/workbench.html",
+        {
+            "panels": panels_for(user),
+            "crumbs": crumbs_for(user.region, user),
+        },
+    )

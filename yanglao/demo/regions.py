@@ -14,10 +14,29 @@ from yanglao.regions.importer import _region, _upsert
 from yanglao.regions.models import Level, Region
 
 VILLAGES = Path(__file__).resolve().parent.parent / "regions" / "demo_data" / "villages.csv"
-POP_FIELDS = ("registered_total", "registered_60", "registered_80",
-              "resident_total", "resident_60", "resident_80")
-DEMO_COUNTIES = ("141129", "140403", "350405", "350424", "350425", "350430", "350481",
-                 "330203", "330205", "330206", "330211", "330212", "330213")
+POP_FIELDS = (
+    "registered_total",
+    "registered_60",
+    "registered_80",
+    "resident_total",
+    "resident_60",
+    "resident_80",
+)
+DEMO_COUNTIES = (
+    "141129",
+    "140403",
+    "350405",
+    "350424",
+    "350425",
+    "350430",
+    "350481",
+    "330203",
+    "330205",
+    "330206",
+    "330211",
+    "330212",
+    "330213",
+)
 
 
 def _int(text: str) -> int | None:
@@ -35,8 +54,11 @@ def load_villages(path: Path = VILLAGES) -> int:
     regions = []
     for row in rows:
         level = Level.TOWNSHIP if row["level"] == "township" else Level.VILLAGE
-        regions.append(_region(row["code"], row["name"], row["parent_code"], level,
-                               path_of(row["code"]), "demo"))
+        regions.append(
+            _region(
+                row["code"], row["name"], row["parent_code"], level, path_of(row["code"]), "demo"
+            )
+        )
     _upsert(regions)
     by_code = {r.code: r for r in Region.objects.filter(code__in=[row["code"] for row in rows])}
     for row in rows:

@@ -14,8 +14,13 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -26,10 +31,19 @@ def free_port() -> int:
 
 
 def _env(var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("YANGLAO_", "DJANGO_")) and k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"YANGLAO_VAR_DIR": str(var_dir), "YANGLAO_ENV": "development",
-                "YANGLAO_HUEY_IMMEDIATE": "true", "DJANGO_SETTINGS_MODULE": "yanglao.settings"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("YANGLAO_", "DJANGO_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        {
+            "YANGLAO_VAR_DIR": str(var_dir),
+            "YANGLAO_ENV": "development",
+            "YANGLAO_HUEY_IMMEDIATE": "true",
+            "DJANGO_SETTINGS_MODULE": "yanglao.settings",
+        }
+    )
     return env
 
 
@@ -43,8 +57,10 @@ def demo_server(var_dir: Path):
     port = free_port()
     log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        cli + ["runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [*cli, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -32,7 +32,12 @@ def load_users() -> list[tuple[str, str, str, str]]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user, _password = services.user_create(
-                actor=None, username=username, region_code=region, role=role,
-                full_name=full_name, password=DEMO_PASSWORD)
+                actor=None,
+                username=username,
+                region_code=region,
+                role=role,
+                full_name=full_name,
+                password=DEMO_PASSWORD,
+            )
         rows.append((username, str(Role(role).label), user.region.name, where))
     return rows

@@ -109,8 +109,11 @@ def _resolution(res: Resolution, rows: dict[int, PolicyRule]) -> dict:
         "params": res.params,
         "param_source": {k: v.pk for k, v in res.param_source.items()},
         "trace": [
-            {"rule": RuleOut.from_rule(rows[step.rule.pk]), "params_used": list(step.params_used),
-             "overridden": list(step.overridden)}
+            {
+                "rule": RuleOut.from_rule(rows[step.rule.pk]),
+                "params_used": list(step.params_used),
+                "overridden": list(step.overridden),
+            }
             for step in res.trace
         ],
     }
@@ -120,8 +123,12 @@ def _rows(region) -> dict[int, PolicyRule]:
     return {r.pk: r for r in selectors.ancestor_rules(region)}
 
 
-@router.get("/rules", response={200: PolicyOut, **ERRORS}, summary="某区划某日有效的政策规则",
-            description="列出适用于该区划（含上级区划下发）的规则及其来源；已失效和尚未生效的单独列出。")
+@router.get(
+    "/rules",
+    response={200: PolicyOut, **ERRORS},
+    summary="某区划某日有效的政策规则",
+    description="列出适用于该区划（含上级区划下发）的规则及其来源；已失效和尚未生效的单独列出。",
+)
 def policy_rules(request: HttpRequest, query: Query[PolicyQuery]):
     region = region_get(request.auth, query.region)
     on = query.on or timezone.localdate()
@@ -141,8 +148,11 @@ class LookupQuery(Schema):
     on: dt.date | None = None
 
 
-@router.get("/lookup/{rule_id}", response={200: ResolutionOut, **ERRORS},
-            summary="查询一条规则在某区划某日的取值及依据链")
+@router.get(
+    "/lookup/{rule_id}",
+    response={200: ResolutionOut, **ERRORS},
+    summary="查询一条规则在某区划某日的取值及依据链",
+)
 def policy_lookup(request: HttpRequest, rule_id: str, query: Query[LookupQuery]):
     region = region_get(request.auth, query.region)
     res = selectors.lookup(rule_id, region, query.on)
@@ -158,38 +168,46 @@ class TargetOut(Schema):
     comparator: str
     threshold: str
     deadline: dt.date
-    status: str = Field(description="met 已达标 / behind 未达标 / overdue 逾期 / not_measured 尚未度量")
+    status: str = Field(
+        description="met 已达标 / behind 未达标 / overdue 逾期 / not_measured 尚未度量"
+    )
     status_label: str
     value: str | None
     days_left: int
     source: str
 
 
-@router.get("/targets", response={200: list[TargetOut], **ERRORS}, summary="区划的目标任务及完成情况")
+@router.get(
+    "/targets", response={200: list[TargetOut], **ERRORS}, summary="区划的目标任务及完成情况"
+)
 def policy_targets(request: HttpRequest, query: Query[LookupQuery]):
     region = region_get(request.auth, query.region)
     on = query.on or timezone.localdate()
     out = []
     for res in selectors.targets_for(region, on):
         status = indicators.evaluate(res, region, on)
-        out.append({
-            "rule_id": res.rule_id,
-            "title": res.title,
-            "indicator": res.params["indicator"],
-            "comparator": res.params["comparator"],
-            "threshold": str(res.params["threshold"]),
-            "deadline": res.params["deadline"],
-            "status": status.status,
-            "status_label": indicators.STATUS_LABELS[status.status],
-            "value": str(status.measurement.value) if status.measurement else None,
-            "days_left": status.days_left,
-            "source": res.decisive.source,
-        })
+        out.append(
+            {
+                "rule_id": res.rule_id,
+                "title": res.title,
+                "indicator": res.params["indicator"],
+                "comparator": res.params["comparator"],
+                "threshold": str(res.params["threshold"]),
+                "deadline": res.params["deadline"],
+                "status": status.status,
+                "status_label": indicators.STATUS_LABELS[status.status],
+                "value": str(status.measurement.value) if status.measurement else None,
+                "days_left": status.days_left,
+                "source": res.decisive.source,
+            }
+        )
     return out
 
 
 class OverrideIn(Schema):
-    rule_id: str = Field(max_length=120, examples=["facility.operating_subsidy.day_care_with_meals"])
+    rule_id: str = Field(
+        max_length=120, examples=["facility.operating_subsidy.day_care_with_meals"]
+    )
     region: str = Field(max_length=15, examples=["141129"])
     params: dict[str, Any] = Field(examples=[{"min_yuan": "40000"}])
     valid_from: dt.date | None = Field(None, examples=["2023-01-01"])
@@ -201,8 +219,12 @@ class OverrideIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-@router.post("/rules", response={201: RuleOut, **ERRORS}, summary="添加本地规则或覆盖上级取值",
-             description="须注明依据文件，或标为本地默认值并说明理由；操作记入审计日志。")
+@router.post(
+    "/rules",
+    response={201: RuleOut, **ERRORS},
+    summary="添加本地规则或覆盖上级取值",
+    description="须注明依据文件，或标为本地默认值并说明理由；操作记入审计日志。",
+)
 @decorate_view(idempotent)
 def policy_override(request: HttpRequest, payload: OverrideIn):
     rule = services.rule_override(

@@ -81,7 +81,9 @@ def _specificity(rule: RuleData) -> tuple:
     )
 
 
-def resolve(rule_id: str, rules: Iterable[RuleData], region_path: str, on: dt.date) -> Resolution | None:
+def resolve(
+    rule_id: str, rules: Iterable[RuleData], region_path: str, on: dt.date
+) -> Resolution | None:
     """The value of ``rule_id`` for the region at ``region_path`` on ``on``, with trace."""
     applicable = sorted(
         (

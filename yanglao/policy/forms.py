@@ -7,16 +7,22 @@ from yanglao.core.forms import StyledForm
 
 
 class OverrideForm(StyledForm):
-    region = forms.CharField(label=_("适用区划代码"), max_length=15,
-                             help_text=_("本地规则适用于该区划及其下级"))
-    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("失效日期"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.CharField(
+        label=_("适用区划代码"), max_length=15, help_text=_("本地规则适用于该区划及其下级")
+    )
+    valid_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     source_doc = forms.CharField(label=_("依据文件名称"), max_length=300, required=False)
     source_number = forms.CharField(label=_("文号"), max_length=100, required=False)
     source_clause = forms.CharField(label=_("条款"), max_length=200, required=False)
     local_default = forms.BooleanField(label=_("本地默认值（无政策文件依据）"), required=False)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, params: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,7 +32,9 @@ class OverrideForm(StyledForm):
             self.param_names.append(field_name)
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             self.fields[field_name] = forms.CharField(
-                label=_("参数 %(n)s") % {"n": name}, required=False, max_length=500,
+                label=_("参数 %(n)s") % {"n": name},
+                required=False,
+                max_length=500,
                 help_text=_("当前取值：%(v)s；留空表示不修改") % {"v": shown},
             )
         # Parameters first: they are what the administrator came to change.

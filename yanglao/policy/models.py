@@ -38,7 +38,9 @@ class PolicyRule(models.Model):
 
     rule_id = models.CharField(_("规则编号"), max_length=120, db_index=True)
     title = models.CharField(_("名称"), max_length=200)
-    kind = models.CharField(_("类别"), max_length=16, choices=RuleKind.choices, default=RuleKind.RULE)
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=RuleKind.choices, default=RuleKind.RULE
+    )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("适用区划"), on_delete=models.PROTECT, related_name="+"
     )
@@ -53,13 +55,21 @@ class PolicyRule(models.Model):
     local_default = models.BooleanField(_("本地默认值（非政策原文）"), default=False)
     note = models.TextField(_("说明"), blank=True)
     pack = models.ForeignKey(
-        PolicyPack, verbose_name=_("政策包"), null=True, blank=True, on_delete=models.PROTECT,
+        PolicyPack,
+        verbose_name=_("政策包"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="rules",
     )
     is_active = models.BooleanField(_("有效"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("添加人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
 

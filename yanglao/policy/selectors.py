@@ -79,8 +79,13 @@ def policy_for(region: Region, on: dt.date, *, kind: str = "", q: str = "") -> P
     data, rows = _data(rules.order_by("rule_id", "region_id"))
     if q:
         needle = q.lower()
-        data = [d for d in data if needle in d.rule_id.lower() or needle in d.title.lower()
-                or needle in d.source.lower()]
+        data = [
+            d
+            for d in data
+            if needle in d.rule_id.lower()
+            or needle in d.title.lower()
+            or needle in d.source.lower()
+        ]
     in_force = [
         RuleRow(resolution=res, rule=rows[res.decisive.pk], status="in_force")
         for res in engine.resolve_all(data, region.path, on)

@@ -116,9 +116,18 @@ def rule_override(
         note=note.strip(),
         created_by=actor,
     )
-    audit.record(actor=actor, action="policy.override", obj=rule, region=region, request=request,
-                 detail={"rule_id": rule_id, "params": clean,
-                         "valid_from": valid_from.isoformat() if valid_from else None})
+    audit.record(
+        actor=actor,
+        action="policy.override",
+        obj=rule,
+        region=region,
+        request=request,
+        detail={
+            "rule_id": rule_id,
+            "params": clean,
+            "valid_from": valid_from.isoformat() if valid_from else None,
+        },
+    )
     return rule
 
 
@@ -134,6 +143,12 @@ def rule_deactivate(*, actor, rule: PolicyRule, request=None) -> PolicyRule:
     if rule.is_active:
         rule.is_active = False
         rule.save(update_fields=["is_active"])
-        audit.record(actor=actor, action="policy.deactivate", obj=rule, region=rule.region,
-                     request=request, detail={"rule_id": rule.rule_id})
+        audit.record(
+            actor=actor,
+            action="policy.deactivate",
+            obj=rule,
+            region=rule.region,
+            request=request,
+            detail={"rule_id": rule.rule_id},
+        )
     return rule

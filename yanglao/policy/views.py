@@ -47,11 +47,19 @@ def rules(request):
     view = selectors.policy_for(region, on, kind=kind, q=q)
     if error:
         messages.warning(request, error)
-    return render(request, "policy/rules.html", {
-        "region": region, "on": on, "view": view, "kind": kind, "q": q,
-        "crumbs": crumbs_for(region, request.user),
-        "can_edit": request.user.role in POLICY_EDITORS,
-    })
+    return render(
+        request,
+        "policy/rules.html",
+        {
+            "region": region,
+            "on": on,
+            "view": view,
+            "kind": kind,
+            "q": q,
+            "crumbs": crumbs_for(region, request.user),
+            "can_edit": request.user.role in POLICY_EDITORS,
+        },
+    )
 
 
 @role_required(STAFF)
@@ -61,12 +69,20 @@ def rule_detail(request, rule_id: str):
     versions = selectors.rule_versions(rule_id, region)
     if not versions:
         raise NotFound(_("规则 %(id)s 不存在") % {"id": rule_id})
-    return render(request, "policy/rule_detail.html", {
-        "region": region, "on": on, "rule_id": rule_id, "resolution": resolution,
-        "versions": versions, "title": versions[0].title,
-        "crumbs": crumbs_for(region, request.user),
-        "can_edit": request.user.role in POLICY_EDITORS,
-    })
+    return render(
+        request,
+        "policy/rule_detail.html",
+        {
+            "region": region,
+            "on": on,
+            "rule_id": rule_id,
+            "resolution": resolution,
+            "versions": versions,
+            "title": versions[0].title,
+            "crumbs": crumbs_for(region, request.user),
+            "can_edit": request.user.role in POLICY_EDITORS,
+        },
+    )
 
 
 @role_required(POLICY_EDITORS)
@@ -78,25 +94,43 @@ def rule_override(request, rule_id: str):
     if not base:
         raise NotFound(_("规则 %(id)s 不存在") % {"id": rule_id})
     params = resolution.params if resolution else base[-1].params
-    form = OverrideForm(request.POST or None, params=params,
-                        initial={"region": region.code, "valid_from": on})
+    form = OverrideForm(
+        request.POST or None, params=params, initial={"region": region.code, "valid_from": on}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.rule_override(
-                actor=actor, rule_id=rule_id, region_code=data["region"],
-                params=form.changed_params(), valid_from=data["valid_from"],
-                valid_to=data["valid_to"], source_doc=data["source_doc"],
-                source_number=data["source_number"], source_clause=data["source_clause"],
-                local_default=data["local_default"], note=data["note"], request=request)
+                actor=actor,
+                rule_id=rule_id,
+                region_code=data["region"],
+                params=form.changed_params(),
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                source_doc=data["source_doc"],
+                source_number=data["source_number"],
+                source_clause=data["source_clause"],
+                local_default=data["local_default"],
+                note=data["note"],
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
             messages.success(request, _("本地规则已添加"))
-            return redirect(f"/policy/rules/{rule_id}/?region={data['region']}&on={data['valid_from']}")
-    return render(request, "policy/override.html", {
-        "form": form, "rule_id": rule_id, "title": base[0].title, "region": region,
-    })
+            return redirect(
+                f"/policy/rules/{rule_id}/?region={data['region']}&on={data['valid_from']}"
+            )
+    return render(
+        request,
+        "policy/override.html",
+        {
+            "form": form,
+            "rule_id": rule_id,
+            "title": base[0].title,
+            "region": region,
+        },
+    )
 
 
 @require_POST
@@ -120,7 +154,15 @@ def targets(request):
     status_filter = request.GET.get("status", "")
     if status_filter:
         rows = [r for r in rows if r.status == status_filter]
-    return render(request, "policy/targets.html", {
-        "region": region, "on": on, "rows": rows, "labels": indicators.STATUS_LABELS,
-        "status_filter": status_filter, "crumbs": crumbs_for(region, request.user),
-    })
+    return render(
+        request,
+        "policy/targets.html",
+        {
+            "region": region,
+            "on": on,
+            "rows": rows,
+            "labels": indicators.STATUS_LABELS,
+            "status_filter": status_filter,
+            "crumbs": crumbs_for(region, request.user),
+        },
+    )

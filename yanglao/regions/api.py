@@ -88,8 +88,12 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilter]):
     return page
 
 
-@router.get("/{code}", response={200: RegionDetail, **ERRORS}, summary="区划详情",
-            description="辖区外的区划返回 404。")
+@router.get(
+    "/{code}",
+    response={200: RegionDetail, **ERRORS},
+    summary="区划详情",
+    description="辖区外的区划返回 404。",
+)
 def get_region(request: HttpRequest, code: str):
     region = selectors.region_get(request.auth, code)
     data = RegionOut.from_region(region)
@@ -98,8 +102,11 @@ def get_region(request: HttpRequest, code: str):
     return data
 
 
-@router.get("/{code}/children", response={200: Page[RegionOut], **ERRORS},
-            summary="下级区划（分页，含已撤销的并标注）")
+@router.get(
+    "/{code}/children",
+    response={200: Page[RegionOut], **ERRORS},
+    summary="下级区划（分页，含已撤销的并标注）",
+)
 def region_children(request: HttpRequest, code: str, filters: Query[ChildrenFilter]):
     region = selectors.region_get(request.auth, code)
     qs = selectors.children_of(request.auth, region, include_abolished=filters.include_abolished)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from .models import CODE_LENGTH, ROOT_CODE, Level
 
-LEVEL_BY_LENGTH = {2: Level.PROVINCE, 4: Level.CITY, 6: Level.COUNTY, 9: Level.TOWNSHIP,
-                   12: Level.VILLAGE, 15: Level.GRID}
+LEVEL_BY_LENGTH = {
+    2: Level.PROVINCE,
+    4: Level.CITY,
+    6: Level.COUNTY,
+    9: Level.TOWNSHIP,
+    12: Level.VILLAGE,
+    15: Level.GRID,
+}
 
 
 def level_of(code: str) -> Level:

@@ -43,8 +43,18 @@ def _region(code: str, name: str, parent: str | None, level: int, path: str, sou
     )
 
 
-INSERT_COLUMNS = ["code", "name", "parent_id", "level", "path", "is_urban_district",
-                  "name_pinyin", "name_initials", "source", "change_note"]
+INSERT_COLUMNS = [
+    "code",
+    "name",
+    "parent_id",
+    "level",
+    "path",
+    "is_urban_district",
+    "name_pinyin",
+    "name_initials",
+    "source",
+    "change_note",
+]
 UPDATE_COLUMNS = ["name", "parent_id", "level", "path", "name_pinyin", "name_initials", "source"]
 
 
@@ -55,17 +65,33 @@ def _upsert(regions: list[Region]) -> tuple[int, int]:
     codes = [r.code for r in regions]
     for start in range(0, len(codes), 900):
         existing.update(
-            Region.objects.filter(code__in=codes[start : start + 900]).values_list("code", flat=True)
+            Region.objects.filter(code__in=codes[start : start + 900]).values_list(
+                "code", flat=True
+            )
         )
     regions.sort(key=lambda r: (r.level, r.code))
     table = connection.ops.quote_name(Region._meta.db_table)
     columns = ", ".join(INSERT_COLUMNS)
     marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
     updates = ", ".join(f"{c} = excluded.{c}" for c in UPDATE_COLUMNS)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (code) DO UPDATE SET {updates}"
+    # Only our own column names are formatted in; the values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT (code) DO UPDATE SET {updates}"
+    )
     rows = [
-        (r.code, r.name, r.parent_id, int(r.level), r.path, r.is_urban_district, r.name_pinyin,
-         r.name_initials, r.source, r.change_note or "")
+        (
+            r.code,
+            r.name,
+            r.parent_id,
+            int(r.level),
+            r.path,
+            r.is_urban_district,
+            r.name_pinyin,
+            r.name_initials,
+            r.source,
+            r.change_note or "",
+        )
         for r in regions
     ]
     with connection.cursor() as cursor:
@@ -78,8 +104,15 @@ def _upsert(regions: list[Region]) -> tuple[int, int]:
 def ensure_root() -> Region:
     root, _created = Region.objects.get_or_create(
         code=ROOT_CODE,
-        defaults={"name": "全国", "level": Level.NATION, "path": ROOT_CODE, "parent": None,
-                  "name_pinyin": "quanguo", "name_initials": "qg", "source": "national"},
+        defaults={
+            "name": "全国",
+            "level": Level.NATION,
+            "path": ROOT_CODE,
+            "parent": None,
+            "name_pinyin": "quanguo",
+            "name_initials": "qg",
+            "source": "national",
+        },
     )
     return root
 
@@ -98,13 +131,19 @@ def import_national(data_dir: Path) -> ImportResult:
         rows.append(_region(code, row["name"], ROOT_CODE, Level.PROVINCE, path_of(code), source))
     for row in read("cities.csv"):
         code = row["code"]
-        rows.append(_region(code, row["name"], row["provinceCode"], Level.CITY, path_of(code), source))
+        rows.append(
+            _region(code, row["name"], row["provinceCode"], Level.CITY, path_of(code), source)
+        )
     for row in read("areas.csv"):
         code = row["code"]
-        rows.append(_region(code, row["name"], row["cityCode"], Level.COUNTY, path_of(code), source))
+        rows.append(
+            _region(code, row["name"], row["cityCode"], Level.COUNTY, path_of(code), source)
+        )
     for row in read("streets.csv"):
         code = row["code"]
-        rows.append(_region(code, row["name"], row["areaCode"], Level.TOWNSHIP, path_of(code), source))
+        rows.append(
+            _region(code, row["name"], row["areaCode"], Level.TOWNSHIP, path_of(code), source)
+        )
     with transaction.atomic():
         ensure_root()
         created, updated = _upsert(rows)
@@ -118,12 +157,24 @@ SHEET_ALIASES = {
     "level": ("层级", "级别"),
 }
 LEVEL_WORDS = {
-    "省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "区": Level.COUNTY,
-    "县(区)": Level.COUNTY, "乡镇": Level.TOWNSHIP, "街道": Level.TOWNSHIP,
-    "乡镇(街道)": Level.TOWNSHIP, "村": Level.VILLAGE, "社区": Level.VILLAGE,
-    "村(社区)": Level.VILLAGE, "网格": Level.GRID, "province": Level.PROVINCE,
-    "city": Level.CITY, "county": Level.COUNTY, "township": Level.TOWNSHIP,
-    "village": Level.VILLAGE, "grid": Level.GRID,
+    "省": Level.PROVINCE,
+    "市": Level.CITY,
+    "县": Level.COUNTY,
+    "区": Level.COUNTY,
+    "县(区)": Level.COUNTY,
+    "乡镇": Level.TOWNSHIP,
+    "街道": Level.TOWNSHIP,
+    "乡镇(街道)": Level.TOWNSHIP,
+    "村": Level.VILLAGE,
+    "社区": Level.VILLAGE,
+    "村(社区)": Level.VILLAGE,
+    "网格": Level.GRID,
+    "province": Level.PROVINCE,
+    "city": Level.CITY,
+    "county": Level.COUNTY,
+    "township": Level.TOWNSHIP,
+    "village": Level.VILLAGE,
+    "grid": Level.GRID,
 }
 
 
@@ -136,7 +187,9 @@ def _parse_level(text: str) -> int | None:
     return LEVEL_WORDS.get(text.lower())
 
 
-def validate_sheet(sheet: Sheet, *, scope_path: str) -> tuple[list[Region], list[tuple[list[str], str]]]:
+def validate_sheet(
+    sheet: Sheet, *, scope_path: str
+) -> tuple[list[Region], list[tuple[list[str], str]]]:
     """Check every row first. Parents may be in the database or earlier in the sheet."""
     columns = map_headers(sheet.headers, SHEET_ALIASES)
     missing = [name for name in ("code", "name", "parent_code") if name not in columns]
@@ -144,7 +197,11 @@ def validate_sheet(sheet: Sheet, *, scope_path: str) -> tuple[list[Region], list
         raise ValidationFailed(
             fields={"file": [_("缺少列：%(cols)s") % {"cols": "、".join(missing)}]}
         )
-    parent_codes = {row[columns["parent_code"]].strip() for row in sheet.rows if len(row) > columns["parent_code"]}
+    parent_codes = {
+        row[columns["parent_code"]].strip()
+        for row in sheet.rows
+        if len(row) > columns["parent_code"]
+    }
     known = {
         r.code: (r.path, r.level)
         for r in Region.objects.filter(code__in=parent_codes).only("code", "path", "level")

@@ -16,13 +16,19 @@ def region_get(actor, code: str) -> Region:
     )
 
 
-def children_of(actor, region: Region, *, q: str = "", include_abolished: bool = True) -> QuerySet[Region]:
+def children_of(
+    actor, region: Region, *, q: str = "", include_abolished: bool = True
+) -> QuerySet[Region]:
     qs = scoped(Region.objects.filter(parent=region), actor, field="")
     if not include_abolished:
         qs = qs.filter(valid_to__isnull=True)
     if q:
-        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(name_initials__startswith=q.lower())
-                       | Q(name_pinyin__startswith=q.lower()))
+        qs = qs.filter(
+            Q(name__contains=q)
+            | Q(code__startswith=q)
+            | Q(name_initials__startswith=q.lower())
+            | Q(name_pinyin__startswith=q.lower())
+        )
     return qs.order_by("valid_to", "code")
 
 
@@ -32,7 +38,9 @@ def search(actor, q: str, *, level: int | None = None) -> QuerySet[Region]:
         q = q.strip()
         lowered = q.lower()
         qs = qs.filter(
-            Q(name__contains=q) | Q(code__startswith=q) | Q(name_initials__startswith=lowered)
+            Q(name__contains=q)
+            | Q(code__startswith=q)
+            | Q(name_initials__startswith=lowered)
             | Q(name_pinyin__startswith=lowered)
         )
     if level is not None:
@@ -43,7 +51,10 @@ def search(actor, q: str, *, level: int | None = None) -> QuerySet[Region]:
 def breadcrumb(region: Region) -> list[Region]:
     """The region's ancestors and itself, root first (names only above the caller's scope)."""
     codes = region.path.split(".")
-    found = {r.code: r for r in Region.objects.filter(code__in=codes).only("code", "name", "level", "path")}
+    found = {
+        r.code: r
+        for r in Region.objects.filter(code__in=codes).only("code", "name", "level", "path")
+    }
     return [found[c] for c in codes if c in found]
 
 

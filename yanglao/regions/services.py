@@ -17,8 +17,12 @@ from .importer import import_sheet_rows, validate_sheet
 from .models import Level, Region
 
 POPULATION_FIELDS = (
-    "registered_total", "registered_60", "registered_80",
-    "resident_total", "resident_60", "resident_80",
+    "registered_total",
+    "registered_60",
+    "registered_80",
+    "resident_total",
+    "resident_60",
+    "resident_80",
 )
 
 
@@ -76,15 +80,26 @@ def region_update(
         region.is_urban_district = is_urban_district
     if changes:
         region.save()
-        audit.record(actor=actor, action="region.update", obj=region, region=region,
-                     request=request, username="cli" if actor is None else None,
-                     detail={"changes": changes})
+        audit.record(
+            actor=actor,
+            action="region.update",
+            obj=region,
+            region=region,
+            request=request,
+            username="cli" if actor is None else None,
+            detail={"changes": changes},
+        )
     return region
 
 
 @transaction.atomic
 def region_abolish(
-    *, actor, region: Region, valid_to: dt.date, successor: Region | None, note: str = "",
+    *,
+    actor,
+    region: Region,
+    valid_to: dt.date,
+    successor: Region | None,
+    note: str = "",
     request=None,
 ) -> Region:
     """Mark a merged or abolished region; it is kept so old records still resolve."""
@@ -97,10 +112,18 @@ def region_abolish(
     region.successor = successor
     region.change_note = note[:300]
     region.save(update_fields=["valid_to", "successor", "change_note"])
-    audit.record(actor=actor, action="region.abolish", obj=region, region=region, request=request,
-                 username="cli" if actor is None else None,
-                 detail={"valid_to": valid_to.isoformat(),
-                         "successor": successor.code if successor else None})
+    audit.record(
+        actor=actor,
+        action="region.abolish",
+        obj=region,
+        region=region,
+        request=request,
+        username="cli" if actor is None else None,
+        detail={
+            "valid_to": valid_to.isoformat(),
+            "successor": successor.code if successor else None,
+        },
+    )
     return region
 
 
@@ -112,9 +135,19 @@ def region_import_sheet(*, actor, sheet: Sheet, file_hash: str, filename: str, r
     good, rejected = validate_sheet(sheet, scope_path=scope_path)
     with transaction.atomic():
         created, updated = import_sheet_rows(good) if good else (0, 0)
-        audit.record(actor=actor, action="region.import", request=request,
-                     region=actor.region if actor else None,
-                     username="cli" if actor is None else None,
-                     detail={"file": filename, "sha256": file_hash, "rows": len(sheet.rows),
-                             "created": created, "updated": updated, "rejected": len(rejected)})
+        audit.record(
+            actor=actor,
+            action="region.import",
+            request=request,
+            region=actor.region if actor else None,
+            username="cli" if actor is None else None,
+            detail={
+                "file": filename,
+                "sha256": file_hash,
+                "rows": len(sheet.rows),
+                "created": created,
+                "updated": updated,
+                "rejected": len(rejected),
+            },
+        )
     return created, updated, rejected

@@ -31,7 +31,9 @@ def crumbs_for(region, actor) -> list[dict]:
     scope_depth = actor.region.path.count(".")
     for r in selectors.breadcrumb(region):
         inside = r.path.count(".") >= scope_depth
-        out.append({"name": r.name, "url": reverse("regions:detail", args=[r.code]) if inside else ""})
+        out.append(
+            {"name": r.name, "url": reverse("regions:detail", args=[r.code]) if inside else ""}
+        )
     return out
 
 
@@ -72,22 +74,32 @@ def detail(request, code: str):
 def edit(request, code: str):
     actor = request.user
     region = selectors.region_get(actor, code)
-    initial = {name: getattr(region, name) for name in (*POPULATION_FIELDS, "population_year", "is_urban_district")}
+    initial = {
+        name: getattr(region, name)
+        for name in (*POPULATION_FIELDS, "population_year", "is_urban_district")
+    }
     form = PopulationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.region_update(
-                actor=actor, region=region, population_year=data["population_year"],
+                actor=actor,
+                region=region,
+                population_year=data["population_year"],
                 populations={name: data[name] for name in POPULATION_FIELDS},
-                is_urban_district=data["is_urban_district"], request=request)
+                is_urban_district=data["is_urban_district"],
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
             messages.success(request, _("已保存"))
             return redirect("regions:detail", code=region.code)
-    return render(request, "regions/edit.html", {"form": form, "region": region,
-                                                 "crumbs": crumbs_for(region, actor)})
+    return render(
+        request,
+        "regions/edit.html",
+        {"form": form, "region": region, "crumbs": crumbs_for(region, actor)},
+    )
 
 
 @role_required(REGION_EDITORS)
@@ -101,17 +113,26 @@ def import_sheet(request):
         try:
             sheet = read_sheet(io.BytesIO(data), upload.name)
             created, updated, rejected = services.region_import_sheet(
-                actor=actor, sheet=sheet, file_hash=file_sha256(data), filename=upload.name,
-                request=request)
+                actor=actor,
+                sheet=sheet,
+                file_hash=file_sha256(data),
+                filename=upload.name,
+                request=request,
+            )
         except DomainError as error:
             form.add_domain_error(error)
         else:
             result = {"created": created, "updated": updated, "rejected": len(rejected)}
             if rejected:
                 request.session["yl_region_rejects"] = {
-                    "headers": sheet.headers, "rows": [[*row, reason] for row, reason in rejected],
+                    "headers": sheet.headers,
+                    "rows": [[*row, reason] for row, reason in rejected],
                 }
     return render(request, "regions/import.html", {"form": form, "result": result})
+
+
+def _cell_getter(index: int):
+    return lambda row: row[index] if index < len(row) else ""
 
 
 @role_required(REGION_EDITORS)
@@ -120,11 +141,10 @@ def import_rejects(request):
     if not stash:
         return redirect("regions:import")
     headers = [*stash["headers"], _("未导入原因")]
-    columns = [Column(h, (lambda i: lambda row: row[i] if i < len(row) else "")(i)) for i, h in enumerate(headers)]
-    content, _count = build_xlsx(title=_("未导入的行"), columns=columns, rows=stash["rows"], filters={})
+    columns = [Column(header, _cell_getter(index)) for index, header in enumerate(headers)]
+    content, _count = build_xlsx(
+        title=_("未导入的行"), columns=columns, rows=stash["rows"], filters={}
+    )
     response = HttpResponse(content, content_type=XLSX_MIME)
     response["Content-Disposition"] = "attachment; filename=region-rejects.xlsx"
     return response
-
-
-

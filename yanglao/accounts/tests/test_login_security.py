@@ -108,8 +108,9 @@ def test_an_idle_session_gets_a_401_body_from_the_api(client, county):
     assert response.json()["error"]["code"] == "session_expired"
 
 
-def test_disabling_a_user_ends_all_their_sessions_and_tokens(client, county, make_user, api,
-                                                             token_for):
+def test_disabling_a_user_ends_all_their_sessions_and_tokens(
+    client, county, make_user, api, token_for
+):
     from django.test import Client
 
     second = Client()
@@ -149,25 +150,44 @@ def test_a_totp_enrolment_and_verification_let_the_administrator_in(client, coun
     device = TOTPDevice.objects.get(user=county)
     assert client.post(reverse("accounts:otp_setup"), {"token": "000000"}).status_code == 200
     # django-otp throttles after a failure; let the back-off pass.
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
-                                                   throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     token = f"{totp(device.bin_key):06d}"
     assert client.post(reverse("accounts:otp_setup"), {"token": token}).status_code == 302
     assert client.get("/workbench/").status_code == 200
 
 
-@pytest.mark.parametrize(("password", "ok"), [
-    ("short1A!", True), ("Sh0rt!", False), ("alllowercase1", False), ("password123", False),
-    ("Qwmz7Lpx", True), ("zhangsan!9", True), ("12345678", False),
-])
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("short1A!", True),
+        ("Sh0rt!", False),
+        ("alllowercase1", False),
+        ("password123", False),
+        ("Qwmz7Lpx", True),
+        ("zhangsan!9", True),
+        ("12345678", False),
+    ],
+)
 def test_password_rules(make_user, password, ok):
     from yanglao.core.errors import ValidationFailed
 
     if ok:
-        services.user_create(actor=None, username=f"p{abs(hash(password))}", region_code="141129",
-                             role="visitor", password=password)
+        services.user_create(
+            actor=None,
+            username=f"p{abs(hash(password))}",
+            region_code="141129",
+            role="visitor",
+            password=password,
+        )
     else:
         with pytest.raises(ValidationFailed) as info:
-            services.user_create(actor=None, username=f"p{abs(hash(password))}",
-                                 region_code="141129", role="visitor", password=password)
+            services.user_create(
+                actor=None,
+                username=f"p{abs(hash(password))}",
+                region_code="141129",
+                role="visitor",
+                password=password,
+            )
         assert "password" in info.value.fields

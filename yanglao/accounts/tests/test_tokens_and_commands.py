@@ -46,7 +46,7 @@ def test_an_expired_token_is_refused(make_user, client):
 
 
 def test_a_revoked_token_is_refused(make_user, client):
-    user = make_user("county_admin", "141129", username="zy2")
+    make_user("county_admin", "141129", username="zy2")
     raw = run("issue_token", "zy2").strip()
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     assert "revoked 1" in run("revoke_token", raw)
@@ -66,7 +66,7 @@ def test_revoke_all_tokens_of_a_user(make_user):
 def test_a_guard_revokes_a_token_from_the_page(make_user, client):
     admin = make_user("county_admin", "141129")
     user = make_user("visitor", "141129101201")
-    token, raw = services.token_issue(actor=None, user=user)
+    token, _raw = services.token_issue(actor=None, user=user)
     client.force_login(admin)
     client.post(f"/accounts/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
@@ -82,15 +82,31 @@ def test_create_user_never_prompts_and_generates_a_password(db):
 
 
 def test_create_user_updates_the_user_when_run_again(db):
-    run("create_user", "again", "--region", "141129", "--role", "county_admin",
-        "--password", "First-Pass-1")
+    run(
+        "create_user",
+        "again",
+        "--region",
+        "141129",
+        "--role",
+        "county_admin",
+        "--password",
+        "First-Pass-1",
+    )
     printed = run("create_user", "again", "--region", "141129101", "--role", "township_officer")
     assert "updated" in printed and "password unchanged" in printed
     user = User.objects.get(username="again")
     assert user.region_id == "141129101" and user.role == "township_officer"
     assert user.check_password("First-Pass-1")
-    run("create_user", "again", "--region", "141129101", "--role", "township_officer",
-        "--password", "Second-Pass-2")
+    run(
+        "create_user",
+        "again",
+        "--region",
+        "141129101",
+        "--role",
+        "township_officer",
+        "--password",
+        "Second-Pass-2",
+    )
     user.refresh_from_db()
     assert user.check_password("Second-Pass-2")
     assert User.objects.filter(username="again").count() == 1

@@ -13,8 +13,9 @@ from yanglao.core.models import AuditEvent
 
 def test_a_county_admin_creates_a_village_officer_in_their_county(make_user):
     admin = make_user("county_admin", "141129")
-    user, password = services.user_create(actor=admin, username="cun01", region_code="141129101201",
-                                          role=Role.VILLAGE_OFFICER)
+    user, password = services.user_create(
+        actor=admin, username="cun01", region_code="141129101201", role=Role.VILLAGE_OFFICER
+    )
     assert user.region_id == "141129101201" and len(password) >= 12
     event = AuditEvent.objects.get(action="user.create", object_id=str(user.pk))
     assert event.actor == admin and event.region_code == "141129101201"
@@ -23,26 +24,31 @@ def test_a_county_admin_creates_a_village_officer_in_their_county(make_user):
 def test_no_one_grants_a_role_above_their_own(make_user):
     township = make_user("township_officer", "141129101")
     with pytest.raises(Forbidden):
-        services.user_create(actor=township, username="up1", region_code="141129101",
-                             role=Role.COUNTY_ADMIN)
+        services.user_create(
+            actor=township, username="up1", region_code="141129101", role=Role.COUNTY_ADMIN
+        )
     assert not User.objects.filter(username="up1").exists()
 
 
 def test_no_one_creates_a_user_outside_their_region(make_user):
     admin = make_user("county_admin", "141129")
     with pytest.raises(ValidationFailed) as info:
-        services.user_create(actor=admin, username="out1", region_code="141125",
-                             role=Role.VISITOR)
+        services.user_create(actor=admin, username="out1", region_code="141125", role=Role.VISITOR)
     assert "region" in info.value.fields
 
 
 def test_roles_that_do_not_manage_users_cannot(make_user):
-    for role, region in [("village_officer", "141129101201"), ("visitor", "141129101201"),
-                         ("facility_operator", "141129100"), ("audit_admin", "14")]:
+    for role, region in [
+        ("village_officer", "141129101201"),
+        ("visitor", "141129101201"),
+        ("facility_operator", "141129100"),
+        ("audit_admin", "14"),
+    ]:
         actor = make_user(role, region)
         with pytest.raises(Forbidden):
-            services.user_create(actor=actor, username=f"x_{role}", region_code=region,
-                                 role=Role.VISITOR)
+            services.user_create(
+                actor=actor, username=f"x_{role}", region_code=region, role=Role.VISITOR
+            )
 
 
 def test_the_security_roles_are_granted_only_from_the_command_line(make_user):
@@ -51,8 +57,9 @@ def test_the_security_roles_are_granted_only_from_the_command_line(make_user):
     for role in (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.SYSTEM_ADMIN):
         with pytest.raises(Forbidden):
             services.user_create(actor=sysadmin, username=f"s_{role}", region_code="14", role=role)
-    user, _ = services.user_create(actor=None, username="sec2", region_code="14",
-                                   role=Role.SECURITY_ADMIN)
+    user, _ = services.user_create(
+        actor=None, username="sec2", region_code="14", role=Role.SECURITY_ADMIN
+    )
     assert user.role == Role.SECURITY_ADMIN
 
 
@@ -105,15 +112,18 @@ def test_the_users_page_lists_only_the_region_and_searches(client, scope_users):
 def test_the_create_form_explains_errors_in_chinese(client, make_user):
     admin = make_user("county_admin", "141129")
     client.force_login(admin)
-    response = client.post("/accounts/users/new/", {"username": "", "region": "141125",
-                                                    "role": "visitor"})
+    response = client.post(
+        "/accounts/users/new/", {"username": "", "region": "141125", "role": "visitor"}
+    )
     page = response.content.decode()
-    assert response.status_code == 200 and "必填" in page or "这个字段是必填项" in page
-    response = client.post("/accounts/users/new/", {"username": "ok1", "region": "141125",
-                                                    "role": "visitor"})
+    assert (response.status_code == 200 and "必填" in page) or "这个字段是必填项" in page
+    response = client.post(
+        "/accounts/users/new/", {"username": "ok1", "region": "141125", "role": "visitor"}
+    )
     assert "只能在本人管辖的区划内分配账号" in response.content.decode()
-    response = client.post("/accounts/users/new/", {"username": "ok1", "region": "141129",
-                                                    "role": "city_admin"})
+    response = client.post(
+        "/accounts/users/new/", {"username": "ok1", "region": "141129", "role": "city_admin"}
+    )
     assert response.status_code == 200  # city_admin is not offered to a county admin
     assert not User.objects.filter(username="ok1").exists()
 
@@ -121,9 +131,11 @@ def test_the_create_form_explains_errors_in_chinese(client, make_user):
 def test_the_create_form_creates_and_shows_the_password_once(client, make_user):
     admin = make_user("county_admin", "141129")
     client.force_login(admin)
-    response = client.post("/accounts/users/new/", {"username": "ok2", "region": "141129101",
-                                                    "role": "township_officer", "full_name": "王五"},
-                           follow=True)
+    response = client.post(
+        "/accounts/users/new/",
+        {"username": "ok2", "region": "141129101", "role": "township_officer", "full_name": "王五"},
+        follow=True,
+    )
     assert 'data-testid="new-password"' in response.content.decode()
     assert User.objects.get(username="ok2").region_id == "141129101"
 

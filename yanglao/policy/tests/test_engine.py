@@ -6,10 +6,19 @@ from yanglao.policy.engine import RuleData, compare, resolve, resolve_all
 
 
 def rule(pk, region_path, params, valid_from=None, valid_to=None, rule_id="r", seq=0):
-    return RuleData(pk=pk, rule_id=rule_id, title="t", kind="rule",
-                    region_code=region_path.split(".")[-1], region_path=region_path,
-                    valid_from=valid_from, valid_to=valid_to, params=params, source="s",
-                    created_seq=seq)
+    return RuleData(
+        pk=pk,
+        rule_id=rule_id,
+        title="t",
+        kind="rule",
+        region_code=region_path.split(".")[-1],
+        region_path=region_path,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        params=params,
+        source="s",
+        created_seq=seq,
+    )
 
 
 NATION = "00"
@@ -51,8 +60,10 @@ def test_dates_bound_a_rule():
 
 
 def test_within_one_region_the_later_start_wins():
-    rules = [rule(1, CITY, {"a": 1}, valid_from=dt.date(2019, 1, 1)),
-             rule(2, CITY, {"a": 2}, valid_from=dt.date(2020, 1, 1))]
+    rules = [
+        rule(1, CITY, {"a": 1}, valid_from=dt.date(2019, 1, 1)),
+        rule(2, CITY, {"a": 2}, valid_from=dt.date(2020, 1, 1)),
+    ]
     assert resolve("r", rules, COUNTY, DAY).params == {"a": 2}
 
 
@@ -68,8 +79,11 @@ def test_region_paths_are_compared_by_segment_not_by_prefix():
 
 
 def test_resolve_all_returns_one_resolution_per_rule_id():
-    rules = [rule(1, NATION, {"a": 1}, rule_id="x"), rule(2, COUNTY, {"b": 1}, rule_id="y"),
-             rule(3, SIBLING, {"c": 1}, rule_id="z")]
+    rules = [
+        rule(1, NATION, {"a": 1}, rule_id="x"),
+        rule(2, COUNTY, {"b": 1}, rule_id="y"),
+        rule(3, SIBLING, {"c": 1}, rule_id="z"),
+    ]
     assert [r.rule_id for r in resolve_all(rules, COUNTY, DAY)] == ["x", "y"]
 
 

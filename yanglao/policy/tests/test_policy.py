@@ -58,7 +58,8 @@ def test_the_lookup_gives_the_county_value_with_its_source(zhongyang):
     assert res["min_per_year"] == "30000"
     assert res.decisive.region_code == "141129"
     assert "002_1ca3c7f38532df77.txt" in "".join(
-        PolicyRule.objects.filter(pk=res.decisive.pk).values_list("source_seed", flat=True))
+        PolicyRule.objects.filter(pk=res.decisive.pk).values_list("source_seed", flat=True)
+    )
 
 
 def test_a_rule_does_not_reach_a_sibling_county(db):
@@ -102,35 +103,58 @@ def test_the_policy_page_for_zhongyang_on_1_june_2021(client, make_user):
 def test_an_override_by_the_county_wins_and_is_audited(zhongyang, make_user):
     officer = make_user("county_admin", "141129")
     rule = services.rule_override(
-        actor=officer, rule_id=SUBSIDY, region_code="141129", params={"min_per_year": "40000"},
-        valid_from=dt.date(2023, 1, 1), source_doc="中阳县关于提高日间照料中心运营补贴的通知",
-        source_number="中民发〔2023〕1号")
+        actor=officer,
+        rule_id=SUBSIDY,
+        region_code="141129",
+        params={"min_per_year": "40000"},
+        valid_from=dt.date(2023, 1, 1),
+        source_doc="中阳县关于提高日间照料中心运营补贴的通知",
+        source_number="中民发〔2023〕1号",
+    )
     assert selectors.lookup(SUBSIDY, zhongyang, dt.date(2023, 6, 1))["min_per_year"] == "40000"
     assert selectors.lookup(SUBSIDY, zhongyang, JUNE_2021)["min_per_year"] == "30000"
     res = selectors.lookup(SUBSIDY, zhongyang, dt.date(2023, 6, 1))
-    assert [s.rule.pk for s in res.trace][-1] == rule.pk and res.trace[-1].overridden == ("min_per_year",)
+    assert [s.rule.pk for s in res.trace][-1] == rule.pk and res.trace[-1].overridden == (
+        "min_per_year",
+    )
     assert AuditEvent.objects.filter(action="policy.override", actor=officer).exists()
 
 
 def test_an_override_needs_a_source_and_a_known_parameter(make_user):
     officer = make_user("county_admin", "141129")
     with pytest.raises(ValidationFailed) as info:
-        services.rule_override(actor=officer, rule_id=SUBSIDY, region_code="141129",
-                               params={"nope": "1"}, valid_from=None)
+        services.rule_override(
+            actor=officer,
+            rule_id=SUBSIDY,
+            region_code="141129",
+            params={"nope": "1"},
+            valid_from=None,
+        )
     assert set(info.value.fields) == {"params", "source_doc"}
     with pytest.raises(ValidationFailed) as info:
-        services.rule_override(actor=officer, rule_id=SUBSIDY, region_code="141129",
-                               params={"min_per_year": "lots"}, valid_from=None,
-                               local_default=True, note="试点")
+        services.rule_override(
+            actor=officer,
+            rule_id=SUBSIDY,
+            region_code="141129",
+            params={"min_per_year": "lots"},
+            valid_from=None,
+            local_default=True,
+            note="试点",
+        )
     assert "params.min_per_year" in info.value.fields
 
 
 def test_only_policy_editors_override(make_user):
     for role, region in [("township_officer", "141129101"), ("visitor", "141129101201")]:
         with pytest.raises(Forbidden):
-            services.rule_override(actor=make_user(role, region), rule_id=SUBSIDY,
-                                   region_code=region, params={"min_per_year": "1"},
-                                   valid_from=None, source_doc="x")
+            services.rule_override(
+                actor=make_user(role, region),
+                rule_id=SUBSIDY,
+                region_code=region,
+                params={"min_per_year": "1"},
+                valid_from=None,
+                source_doc="x",
+            )
 
 
 def test_the_override_page(client, make_user):
@@ -140,8 +164,15 @@ def test_the_override_page(client, make_user):
     assert client.get(url).status_code == 200
     page = client.post(url, {"region": "141129", "valid_from": "2024-01-01"}).content.decode()
     assert "至少要修改一个参数" in page and "请填写依据的文件名称" in page
-    response = client.post(url, {"region": "141129", "valid_from": "2024-01-01",
-                                 "param__min_per_year": "45000", "source_doc": "县通知"})
+    response = client.post(
+        url,
+        {
+            "region": "141129",
+            "valid_from": "2024-01-01",
+            "param__min_per_year": "45000",
+            "source_doc": "县通知",
+        },
+    )
     assert response.status_code == 302
     detail = client.get(f"/policy/rules/{SUBSIDY}/", {"region": "141129", "on": "2024-02-01"})
     assert "45000" in detail.content.decode()
@@ -157,17 +188,26 @@ def test_the_targets_page_lists_deadlines(client, make_user):
 
 def test_the_policy_api_returns_rules_with_sources(api, make_user):
     officer = make_user("county_admin", "141129")
-    body = api.as_user(officer).get("/api/v1/policy/rules",
-                                    data={"region": "141129", "on": "2021-06-01"}).json()
+    body = (
+        api.as_user(officer)
+        .get("/api/v1/policy/rules", data={"region": "141129", "on": "2021-06-01"})
+        .json()
+    )
     codes = {step["rule"]["region_code"] for r in body["in_force"] for step in r["trace"]}
     assert {"00", "14", "1411", "141129"} <= codes
     lookup = api.get(f"/api/v1/policy/lookup/{SUBSIDY}", data={"region": "141129101201"}).json()
     assert lookup["params"]["min_per_year"] == "30000"
     assert lookup["trace"][-1]["rule"]["source"]["seed"] == "002_1ca3c7f38532df77.txt"
-    created = api.post("/api/v1/policy/rules", {"rule_id": SUBSIDY, "region": "141129",
-                                                "params": {"min_per_year": "50000"},
-                                                "valid_from": "2025-01-01",
-                                                "source_doc": "县通知"})
+    created = api.post(
+        "/api/v1/policy/rules",
+        {
+            "rule_id": SUBSIDY,
+            "region": "141129",
+            "params": {"min_per_year": "50000"},
+            "valid_from": "2025-01-01",
+            "source_doc": "县通知",
+        },
+    )
     assert created.status_code == 201 and created.json()["params"] == {"min_per_year": "50000"}
     targets = api.get("/api/v1/policy/targets", data={"region": "141129"}).json()
     assert any(t["indicator"] for t in targets)

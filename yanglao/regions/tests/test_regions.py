@@ -50,9 +50,13 @@ def test_urban_districts_are_flagged(db):
 
 def test_an_edit_survives_a_reimport(db):
     luzhou = Region.objects.get(code="140403")
-    services.region_update(actor=None, region=luzhou, is_urban_district=False,
-                           populations={"registered_60": 100000, "registered_total": 900000},
-                           population_year=2023)
+    services.region_update(
+        actor=None,
+        region=luzhou,
+        is_urban_district=False,
+        populations={"registered_60": 100000, "registered_total": 900000},
+        population_year=2023,
+    )
     import_national(settings.REGION_DATA_DIR)
     luzhou.refresh_from_db()
     assert luzhou.is_urban_district is False and luzhou.registered_60 == 100000
@@ -61,8 +65,9 @@ def test_an_edit_survives_a_reimport(db):
 def test_zhongyang_keeps_its_abolished_township_and_76_villages(db):
     township = Region.objects.get(code="141129202")
     assert township.name == "车鸣峪乡" and township.valid_to is not None
-    villages = Region.objects.filter(path__startswith="00.14.1411.141129.", level=Level.VILLAGE,
-                                     name__endswith="村")
+    villages = Region.objects.filter(
+        path__startswith="00.14.1411.141129.", level=Level.VILLAGE, name__endswith="村"
+    )
     assert villages.count() == 76
 
 
@@ -89,7 +94,8 @@ def test_a_generic_sheet_imports_good_rows_and_returns_bad_ones(make_user):
         "141129101301001,网格一,141129101301,网格\n"
     )
     created, updated, rejected = services.region_import_sheet(
-        actor=admin, sheet=sheet(data), file_hash="x", filename="regions.csv")
+        actor=admin, sheet=sheet(data), file_hash="x", filename="regions.csv"
+    )
     assert (created, updated) == (3, 0)
     reasons = {row[1]: reason for row, reason in rejected}
     assert reasons == {
@@ -103,15 +109,17 @@ def test_a_generic_sheet_imports_good_rows_and_returns_bad_ones(make_user):
     assert grid.level == Level.GRID and grid.path.endswith("141129101.141129101301.141129101301001")
     # The same file again changes nothing.
     created, updated, rejected = services.region_import_sheet(
-        actor=admin, sheet=sheet(data), file_hash="x", filename="regions.csv")
+        actor=admin, sheet=sheet(data), file_hash="x", filename="regions.csv"
+    )
     assert created == 0 and updated == 3 and len(rejected) == 5
 
 
 def test_a_sheet_without_the_needed_columns_is_refused(make_user):
     admin = make_user("county_admin", "141129")
     with pytest.raises(ValidationFailed) as info:
-        services.region_import_sheet(actor=admin, sheet=sheet("a,b\n1,2\n"), file_hash="x",
-                                     filename="x.csv")
+        services.region_import_sheet(
+            actor=admin, sheet=sheet("a,b\n1,2\n"), file_hash="x", filename="x.csv"
+        )
     assert "file" in info.value.fields
 
 
@@ -119,8 +127,9 @@ def test_population_checks_name_the_field(make_user):
     admin = make_user("county_admin", "141129")
     region = Region.objects.get(code="141129")
     with pytest.raises(ValidationFailed) as info:
-        services.region_update(actor=admin, region=region,
-                               populations={"registered_total": 10, "registered_60": 20})
+        services.region_update(
+            actor=admin, region=region, populations={"registered_total": 10, "registered_60": 20}
+        )
     assert "registered_60" in info.value.fields
 
 
@@ -143,13 +152,15 @@ def test_the_region_edit_page_saves_and_audits(client, make_user):
     admin = make_user("county_admin", "141129")
     client.force_login(admin)
     assert client.get("/regions/141129101/edit/").status_code == 200
-    response = client.post("/regions/141129101/edit/", {"population_year": 2024,
-                                                        "registered_total": 30000,
-                                                        "registered_60": 40000})
+    response = client.post(
+        "/regions/141129101/edit/",
+        {"population_year": 2024, "registered_total": 30000, "registered_60": 40000},
+    )
     assert "60岁以上人口不能多于总人口" in response.content.decode()
-    response = client.post("/regions/141129101/edit/", {"population_year": 2024,
-                                                        "registered_total": 30000,
-                                                        "registered_60": 8000})
+    response = client.post(
+        "/regions/141129101/edit/",
+        {"population_year": 2024, "registered_total": 30000, "registered_60": 8000},
+    )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="region.update", region_code="141129101").exists()
 
@@ -159,8 +170,11 @@ def test_the_import_page_takes_a_sheet(client, make_user):
 
     admin = make_user("county_admin", "141129")
     client.force_login(admin)
-    upload = SimpleUploadedFile("r.csv", "区划代码,名称,上级代码\n141129101305,丙村,141129101\n"
-                                "141129101306,丁村,141125100\n".encode())
+    upload = SimpleUploadedFile(
+        "r.csv",
+        "区划代码,名称,上级代码\n141129101305,丙村,141129101\n"
+        "141129101306,丁村,141125100\n".encode(),
+    )
     page = client.post("/regions/import/", {"file": upload}).content.decode()
     assert "新增 1 个" in page and "未导入 1 行" in page
     rejects = client.get("/regions/import/rejects.xlsx")

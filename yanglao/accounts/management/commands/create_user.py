@@ -30,20 +30,34 @@ class Command(BaseCommand):
             user = User.objects.filter(username__iexact=username).first()
             if user is None:
                 user, password = services.user_create(
-                    actor=None, username=username, region_code=region, role=role,
-                    full_name=full_name or "", phone=phone or "", password=password)
+                    actor=None,
+                    username=username,
+                    region_code=region,
+                    role=role,
+                    full_name=full_name or "",
+                    phone=phone or "",
+                    password=password,
+                )
                 self.stdout.write(f"created {user.username} ({role} @ {region})")
                 self.stdout.write(f"password: {password}")
                 return
-            services.user_update(actor=None, user=user, region_code=region, role=role,
-                                 full_name=full_name, phone=phone)
+            services.user_update(
+                actor=None,
+                user=user,
+                region_code=region,
+                role=role,
+                full_name=full_name,
+                phone=phone,
+            )
             if not user.is_active:
                 services.user_set_active(actor=None, user=user, active=True)
             if password:
                 services.user_reset_password(actor=None, user=user, password=password)
                 self.stdout.write(f"updated {user.username} ({role} @ {region}); password set")
             else:
-                self.stdout.write(f"updated {user.username} ({role} @ {region}); password unchanged")
+                self.stdout.write(
+                    f"updated {user.username} ({role} @ {region}); password unchanged"
+                )
         except DomainError as error:
             details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
             raise CommandError(f"{error.message} {details}".strip()) from None

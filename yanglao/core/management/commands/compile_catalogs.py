@@ -63,11 +63,14 @@ def compile_po(po_path: Path) -> Path:
 
 
 class Command(BaseCommand):
-    help = "Compile every locale/*/LC_MESSAGES/django.po to django.mo with polib (no msgfmt needed)."
+    help = (
+        "Compile every locale/*/LC_MESSAGES/django.po to django.mo with polib (no msgfmt needed)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--check", action="store_true",
+            "--check",
+            action="store_true",
             help="Write nothing; exit non-zero if a .mo is missing or differs from its .po.",
         )
 
@@ -88,7 +91,8 @@ class Command(BaseCommand):
             target = compile_po(po_path)
             self.stdout.write(f"{target}: {done}/{total} translated")
         if stale:
-            raise CommandError("Stale catalogs (run `yanglao compile_catalogs`): "
-                               + ", ".join(map(str, stale)))
+            raise CommandError(
+                "Stale catalogs (run `yanglao compile_catalogs`): " + ", ".join(map(str, stale))
+            )
         if check:
             self.stdout.write("Catalogs up to date.")

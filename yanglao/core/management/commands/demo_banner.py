@@ -19,7 +19,9 @@ class Command(BaseCommand):
         line = "=" * 72
         self.stdout.write(line)
         self.stdout.write(f"  养老服务平台演示  http://{host}:{port}/")
-        self.stdout.write(f"  所有演示账号的密码 (password for every demo account): {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  所有演示账号的密码 (password for every demo account): {DEMO_PASSWORD}"
+        )
         self.stdout.write(line)
         for username, role, region, where in rows:
             self.stdout.write(f"  {username:<12} {role:<14} {region:<8} {where}")

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
 
     def handle(self, *args, host, port, **options):
-        worker = subprocess.Popen([sys.executable, "-m", "yanglao.cli", "run_huey", "--workers", "1"])
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "yanglao.cli", "run_huey", "--workers", "1"]
+        )
         try:
             # --insecure: runserver serves the vendored static files with DEBUG off.
             call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True)

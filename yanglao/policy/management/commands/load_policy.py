@@ -15,5 +15,7 @@ class Command(BaseCommand):
             result = load_packs()
         except PackError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"{result.packs} packs: {result.created} rules created, "
-                          f"{result.updated} updated, {result.deactivated} withdrawn")
+        self.stdout.write(
+            f"{result.packs} packs: {result.created} rules created, "
+            f"{result.updated} updated, {result.deactivated} withdrawn"
+        )

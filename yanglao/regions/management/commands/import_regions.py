@@ -33,17 +33,22 @@ class Command(BaseCommand):
             try:
                 parsed = read_sheet(io.BytesIO(data), sheet.name)
                 created, updated, rejected = services.region_import_sheet(
-                    actor=None, sheet=parsed, file_hash=file_sha256(data), filename=sheet.name)
+                    actor=None, sheet=parsed, file_hash=file_sha256(data), filename=sheet.name
+                )
             except DomainError as error:
                 raise CommandError(f"{error.message} {error.fields}") from None
             for row, reason in rejected:
                 self.stderr.write(f"rejected {row}: {reason}")
-            self.stdout.write(f"created {created}, updated {updated}, rejected {len(rejected)} "
-                              f"in {time.perf_counter() - started:.1f}s")
+            self.stdout.write(
+                f"created {created}, updated {updated}, rejected {len(rejected)} "
+                f"in {time.perf_counter() - started:.1f}s"
+            )
             return
         directory = dir or settings.REGION_DATA_DIR
         if not (directory / "streets.csv").exists():
             raise CommandError(f"{directory} has no streets.csv")
         result = import_national(directory)
-        self.stdout.write(f"{result.total} regions: created {result.created}, updated "
-                          f"{result.updated} in {time.perf_counter() - started:.1f}s")
+        self.stdout.write(
+            f"{result.total} regions: created {result.created}, updated "
+            f"{result.updated} in {time.perf_counter() - started:.1f}s"
+        )
