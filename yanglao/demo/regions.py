@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from yanglao.regions.codes import path_of
-from yanglao.regions.importer import _region, _upsert
+from yanglao.regions.importer import _upsert, region_row
 from yanglao.regions.models import Level, Region
 
 VILLAGES = Path(__file__).resolve().parent.parent / "regions" / "demo_data" / "villages.csv"
@@ -55,7 +55,7 @@ def load_villages(path: Path = VILLAGES) -> int:
     for row in rows:
         level = Level.TOWNSHIP if row["level"] == "township" else Level.VILLAGE
         regions.append(
-            _region(
+            region_row(
                 row["code"], row["name"], row["parent_code"], level, path_of(row["code"]), "demo"
             )
         )

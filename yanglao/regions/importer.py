@@ -6,6 +6,7 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from yanglao.core.errors import ValidationFailed
 from yanglao.core.pinyin import to_pinyin
 from yanglao.core.sheets import Sheet, map_headers
 
-from .codes import is_urban_district_name, level_of, path_of
+from .codes import is_urban_district_name, level_of
 from .models import CODE_LENGTH, ROOT_CODE, Level, Region
 
 BATCH = 2000
@@ -28,18 +29,35 @@ class ImportResult:
     rejected: list[tuple[list[str], str]] = field(default_factory=list)
 
 
-def _region(code: str, name: str, parent: str | None, level: int, path: str, source: str) -> Region:
+class RegionRow(NamedTuple):
+    """One region as the importer writes it: cheaper than a model instance per row."""
+
+    code: str
+    name: str
+    parent_id: str | None
+    level: int
+    path: str
+    is_urban_district: bool
+    name_pinyin: str
+    name_initials: str
+    source: str
+    change_note: str = ""
+
+
+def region_row(
+    code: str, name: str, parent: str | None, level: int, path: str, source: str
+) -> RegionRow:
     full, initials = to_pinyin(name)
-    return Region(
-        code=code,
-        name=name,
-        parent_id=parent,
-        level=level,
-        path=path,
-        is_urban_district=is_urban_district_name(name, level),
-        name_pinyin=full,
-        name_initials=initials,
-        source=source,
+    return RegionRow(
+        code,
+        name,
+        parent,
+        int(level),
+        path,
+        is_urban_district_name(name, level),
+        full,
+        initials,
+        source,
     )
 
 
@@ -58,18 +76,18 @@ INSERT_COLUMNS = [
 UPDATE_COLUMNS = ["name", "parent_id", "level", "path", "name_pinyin", "name_initials", "source"]
 
 
-def _upsert(regions: list[Region]) -> tuple[int, int]:
+def _upsert(rows: list[RegionRow]) -> tuple[int, int]:
     """Insert or update by code in one statement per batch (ON CONFLICT works on SQLite
     and PostgreSQL); fields people edit (populations, the urban flag) are kept."""
-    existing = set()
-    codes = [r.code for r in regions]
+    existing: set[str] = set()
+    codes = [r.code for r in rows]
     for start in range(0, len(codes), 900):
         existing.update(
             Region.objects.filter(code__in=codes[start : start + 900]).values_list(
                 "code", flat=True
             )
         )
-    regions.sort(key=lambda r: (r.level, r.code))
+    rows = sorted(rows, key=lambda r: (r.level, r.code))  # parents before children
     table = connection.ops.quote_name(Region._meta.db_table)
     columns = ", ".join(INSERT_COLUMNS)
     marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
@@ -79,26 +97,11 @@ def _upsert(regions: list[Region]) -> tuple[int, int]:
         f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
         f"ON CONFLICT (code) DO UPDATE SET {updates}"
     )
-    rows = [
-        (
-            r.code,
-            r.name,
-            r.parent_id,
-            int(r.level),
-            r.path,
-            r.is_urban_district,
-            r.name_pinyin,
-            r.name_initials,
-            r.source,
-            r.change_note or "",
-        )
-        for r in regions
-    ]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[start : start + BATCH])
     created = sum(1 for code in codes if code not in existing)
-    return created, len(regions) - created
+    return created, len(rows) - created
 
 
 def ensure_root() -> Region:
@@ -120,30 +123,21 @@ def ensure_root() -> Region:
 def import_national(data_dir: Path) -> ImportResult:
     """provinces.csv, cities.csv, areas.csv, streets.csv as they are published."""
     source = "统计用区划代码2022"
-    rows: list[Region] = []
-
-    def read(name: str):
-        with open(data_dir / name, encoding="utf-8-sig", newline="") as handle:
-            yield from csv.DictReader(handle)
-
-    for row in read("provinces.csv"):
-        code = row["code"]
-        rows.append(_region(code, row["name"], ROOT_CODE, Level.PROVINCE, path_of(code), source))
-    for row in read("cities.csv"):
-        code = row["code"]
-        rows.append(
-            _region(code, row["name"], row["provinceCode"], Level.CITY, path_of(code), source)
-        )
-    for row in read("areas.csv"):
-        code = row["code"]
-        rows.append(
-            _region(code, row["name"], row["cityCode"], Level.COUNTY, path_of(code), source)
-        )
-    for row in read("streets.csv"):
-        code = row["code"]
-        rows.append(
-            _region(code, row["name"], row["areaCode"], Level.TOWNSHIP, path_of(code), source)
-        )
+    rows: list[RegionRow] = []
+    paths = {ROOT_CODE: ROOT_CODE}
+    spec = [
+        ("provinces.csv", Level.PROVINCE, None),
+        ("cities.csv", Level.CITY, "provinceCode"),
+        ("areas.csv", Level.COUNTY, "cityCode"),
+        ("streets.csv", Level.TOWNSHIP, "areaCode"),
+    ]
+    for filename, level, parent_key in spec:
+        with open(data_dir / filename, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                code = row["code"]
+                parent = row[parent_key] if parent_key else ROOT_CODE
+                path = paths[code] = f"{paths[parent]}.{code}"
+                rows.append(region_row(code, row["name"], parent, level, path, source))
     with transaction.atomic():
         ensure_root()
         created, updated = _upsert(rows)
@@ -189,7 +183,7 @@ def _parse_level(text: str) -> int | None:
 
 def validate_sheet(
     sheet: Sheet, *, scope_path: str
-) -> tuple[list[Region], list[tuple[list[str], str]]]:
+) -> tuple[list[RegionRow], list[tuple[list[str], str]]]:
     """Check every row first. Parents may be in the database or earlier in the sheet."""
     columns = map_headers(sheet.headers, SHEET_ALIASES)
     missing = [name for name in ("code", "name", "parent_code") if name not in columns]
@@ -246,13 +240,13 @@ def validate_sheet(
                 else:
                     seen.add(code)
                     known[code] = (path, level)
-                    good.append(_region(code, name, parent, level, path, "import"))
+                    good.append(region_row(code, name, parent, level, path, "import"))
         if reason:
             rejected.append((row, reason))
     return good, rejected
 
 
-def import_sheet_rows(good: list[Region]) -> tuple[int, int]:
+def import_sheet_rows(good: list[RegionRow]) -> tuple[int, int]:
     with transaction.atomic():
         return _upsert(good)
 
