@@ -20,11 +20,16 @@ def main() -> int:
     failed = 0
     for module in selected:
         with tempfile.TemporaryDirectory() as var_dir:
-            env = {**os.environ, "YANGLAO_VAR_DIR": var_dir, "YANGLAO_ENV": "development",
-                   "DJANGO_SETTINGS_MODULE": "yanglao.settings"}
+            env = {
+                **os.environ,
+                "YANGLAO_VAR_DIR": var_dir,
+                "YANGLAO_ENV": "development",
+                "DJANGO_SETTINGS_MODULE": "yanglao.settings",
+            }
             print(f"== {module} ==", flush=True)
-            result = subprocess.run([sys.executable, "-m", module], env=env,
-                                    cwd=Path(__file__).resolve().parent.parent)
+            result = subprocess.run(
+                [sys.executable, "-m", module], env=env, cwd=Path(__file__).resolve().parent.parent
+            )
             failed += result.returncode != 0
     return 1 if failed else 0
 

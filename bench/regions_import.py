@@ -22,21 +22,39 @@ from yanglao.regions.models import Region  # noqa: E402
 def raw_rows() -> list[tuple]:
     data = settings.REGION_DATA_DIR
     rows = [("00", "全国", None, 0, "00", False, "quanguo", "qg", "national", "")]
-    spec = [("provinces.csv", 1, None), ("cities.csv", 2, "provinceCode"),
-            ("areas.csv", 3, "cityCode"), ("streets.csv", 4, "areaCode")]
+    spec = [
+        ("provinces.csv", 1, None),
+        ("cities.csv", 2, "provinceCode"),
+        ("areas.csv", 3, "cityCode"),
+        ("streets.csv", 4, "areaCode"),
+    ]
     for name, level, parent_key in spec:
         with open(data / name, encoding="utf-8-sig") as handle:
             for row in csv.DictReader(handle):
                 parent = row[parent_key] if parent_key else "00"
-                rows.append((row["code"], row["name"], parent, level, path_of(row["code"]),
-                             False, "", "", "raw", ""))
+                rows.append(
+                    (
+                        row["code"],
+                        row["name"],
+                        parent,
+                        level,
+                        path_of(row["code"]),
+                        False,
+                        "",
+                        "",
+                        "raw",
+                        "",
+                    )
+                )
     return rows
 
 
 def raw_insert(rows: list[tuple]) -> float:
     table = Region._meta.db_table
-    sql = (f"INSERT INTO {table} ({', '.join(importer.INSERT_COLUMNS)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(importer.INSERT_COLUMNS))})")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(importer.INSERT_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(importer.INSERT_COLUMNS))})"
+    )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -59,12 +77,18 @@ def main() -> None:
     again = time.perf_counter() - started
 
     print(f"database: {connection.vendor}; regions: {result.total}")
-    print(f"baseline raw executemany of pre-built rows: {baseline:6.2f} s "
-          f"({len(rows) / baseline:,.0f} rows/s)")
-    print(f"import_national, empty table (parse+pinyin+upsert): {first:6.2f} s "
-          f"({result.total / first:,.0f} rows/s)  ratio to baseline: {baseline / first:.2f}")
-    print(f"import_national again (all updates, idempotent): {again:6.2f} s  "
-          f"ratio to baseline: {baseline / again:.2f}")
+    print(
+        f"baseline raw executemany of pre-built rows: {baseline:6.2f} s "
+        f"({len(rows) / baseline:,.0f} rows/s)"
+    )
+    print(
+        f"import_national, empty table (parse+pinyin+upsert): {first:6.2f} s "
+        f"({result.total / first:,.0f} rows/s)  ratio to baseline: {baseline / first:.2f}"
+    )
+    print(
+        f"import_national again (all updates, idempotent): {again:6.2f} s  "
+        f"ratio to baseline: {baseline / again:.2f}"
+    )
 
 
 if __name__ == "__main__":

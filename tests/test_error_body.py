@@ -112,3 +112,23 @@ def test_403_csrf_for_a_session_write_without_the_token(county, db):
 )
 def test_422_for_bad_query_values(api, county, path):
     assert_error(api.as_user(county).get(path), 422)
+
+
+def test_a_refused_action_is_audited(api, make_user):
+    from yanglao.core.models import AuditEvent
+
+    villager = make_user("village_officer", "141129101201")
+    api.as_user(villager).post(
+        "/api/v1/users", {"username": "x2", "region": "141129101201", "role": "visitor"}
+    )
+    event = AuditEvent.objects.get(actor=villager, action="access.forbidden")
+    assert event.outcome == "denied" and event.detail["path"] == "/api/v1/users"
+
+
+def test_a_refused_page_is_audited(client, make_user):
+    from yanglao.core.models import AuditEvent
+
+    visitor = make_user("visitor", "141129101201")
+    client.force_login(visitor)
+    assert client.get("/accounts/users/").status_code == 403
+    assert AuditEvent.objects.filter(actor=visitor, action="access.forbidden").exists()

@@ -12,7 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yanglao.accounts.api import router as accounts_router
 from yanglao.accounts.services import token_authenticate
-from yanglao.core.errors import DomainError, Forbidden, error_body
+from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
@@ -81,6 +81,7 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
+    record_refusal(request, exc)
     return api.create_response(request, exc.body(), status=exc.status)
 
 

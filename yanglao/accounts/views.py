@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yanglao.core import audit
 from yanglao.core.decorators import login_required, role_required
-from yanglao.core.errors import DomainError
+from yanglao.core.errors import DomainError, record_refusal
 from yanglao.core.exports import Column, xlsx_response
 from yanglao.core.masking import mask_phone
 from yanglao.core.models import AuditEvent
@@ -68,6 +68,7 @@ def password_change(request):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             update_session_auth_hash(request, request.user)
@@ -195,6 +196,7 @@ def user_create(request):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             messages.success(request, _("账号 %(u)s 已创建。") % {"u": user.username})
@@ -254,6 +256,7 @@ def user_edit(request, pk: int):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             messages.success(request, _("已保存"))
@@ -283,6 +286,7 @@ def user_action(request, pk: int, action: str):
         else:
             messages.error(request, _("未知操作"))
     except DomainError as error:
+        record_refusal(request, error)
         messages.error(request, error.message)
     return redirect("accounts:user_detail", pk=target.pk)
 
@@ -295,6 +299,7 @@ def token_revoke(request, pk: int):
         services.token_revoke(actor=request.user, token=token, request=request)
         messages.success(request, _("令牌已吊销"))
     except DomainError as error:
+        record_refusal(request, error)
         messages.error(request, error.message)
     return redirect("accounts:user_detail", pk=token.user_id)
 

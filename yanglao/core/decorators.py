@@ -6,7 +6,6 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 
-from . import audit
 from .errors import Forbidden, error_response
 
 
@@ -24,13 +23,6 @@ def role_required(*roles):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if allowed and user.role not in allowed:
-                audit.record(
-                    actor=user,
-                    action="access.forbidden",
-                    outcome="denied",
-                    request=request,
-                    detail={"path": request.path},
-                )
                 return error_response(request, Forbidden())
             return view(request, *args, **kwargs)
 

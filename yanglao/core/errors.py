@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from . import audit
+from .models import Outcome
+
 
 class DomainError(Exception):
     status = 400
@@ -89,8 +92,25 @@ def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def record_refusal(request: HttpRequest, error: DomainError) -> None:
+    """A refused action (403) is audited here, outside the service's rolled-back transaction."""
+    if error.status != 403:
+        return
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    audit.record(
+        actor=user,
+        action="access.forbidden",
+        outcome=Outcome.DENIED,
+        request=request,
+        detail={"path": request.path, "method": request.method, "code": error.code},
+    )
+
+
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     """The one place a DomainError becomes a response, for the API and for pages."""
+    record_refusal(request, error)
     if is_api_request(request):
         return JsonResponse(error.body(), status=error.status)
     template = "core/error_partial.html" if getattr(request, "htmx", False) else "core/error.html"

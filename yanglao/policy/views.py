@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.accounts.roles import POLICY_EDITORS
 from yanglao.core.decorators import role_required
-from yanglao.core.errors import DomainError, NotFound
+from yanglao.core.errors import DomainError, NotFound, record_refusal
 from yanglao.core.navigation import STAFF
 from yanglao.core.scope import get_in_scope
 from yanglao.regions.selectors import region_get
@@ -115,6 +115,7 @@ def rule_override(request, rule_id: str):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             messages.success(request, _("本地规则已添加"))
@@ -141,6 +142,7 @@ def rule_deactivate(request, pk: int):
         services.rule_deactivate(actor=request.user, rule=rule, request=request)
         messages.success(request, _("本地规则已停用"))
     except DomainError as error:
+        record_refusal(request, error)
         messages.error(request, error.message)
     return redirect(f"/policy/rules/{rule.rule_id}/?region={rule.region_id}")
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from yanglao.accounts.roles import REGION_EDITORS
 from yanglao.core.decorators import role_required
-from yanglao.core.errors import DomainError
+from yanglao.core.errors import DomainError, record_refusal
 from yanglao.core.exports import XLSX_MIME, Column, build_xlsx
 from yanglao.core.navigation import STAFF
 from yanglao.core.paging import paginate, query_without_page
@@ -91,6 +91,7 @@ def edit(request, code: str):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             messages.success(request, _("已保存"))
@@ -120,6 +121,7 @@ def import_sheet(request):
                 request=request,
             )
         except DomainError as error:
+            record_refusal(request, error)
             form.add_domain_error(error)
         else:
             result = {"created": created, "updated": updated, "rejected": len(rejected)}
