@@ -113,6 +113,11 @@ def api(client, token_for):
                 path, data=data, content_type="application/json", **self.headers, **kw
             )
 
+        def put(self, path, data=None, **kw):
+            return client.put(
+                path, data=data, content_type="application/json", **self.headers, **kw
+            )
+
         def patch(self, path, data=None, **kw):
             return client.patch(
                 path, data=data, content_type="application/json", **self.headers, **kw

@@ -14,6 +14,21 @@ from typing import Any
 import pytest
 
 from yanglao.api import api as ninja_api
+from yanglao.elders import services as transfer_services
+
+
+def register_elder(actor, region: str, seq: int):
+    import datetime as dt
+
+    from yanglao.people.idnumbers import make_id_number
+
+    return transfer_services.elder_register(
+        actor=actor,
+        name="张桂兰",
+        region_code=region,
+        id_number=make_id_number(region[:6], dt.date(1945, 1, 1), seq),
+    )
+
 
 INSIDE = "141129"
 SIBLING = "141125"
@@ -32,6 +47,17 @@ class Case:
 
 def sibling_user(ctx):
     return ctx["sibling_user"].pk
+
+
+def sibling_elder(ctx):
+    return ctx["sibling_elder"].pk
+
+
+def sibling_transfer(ctx):
+    return ctx["sibling_transfer"].pk
+
+
+ELDER_ID = {"elder_id": sibling_elder}
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -53,6 +79,44 @@ CASES: dict[tuple[str, str], Case] = {
         query={"region": SIBLING},
     ),
     ("GET", "/api/v1/policy/targets"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/elders"): Case(query={"q": "zgl"}, list_check="elder_region"),
+    ("POST", "/api/v1/elders"): Case(
+        body={"name": "张三", "id_number": "141125194501011236", "region": SIBLING}, expect=422
+    ),
+    ("GET", "/api/v1/elders/{elder_id}"): Case(path=ELDER_ID),
+    ("PATCH", "/api/v1/elders/{elder_id}"): Case(path=ELDER_ID, body={"name": "x"}),
+    ("POST", "/api/v1/elders/{elder_id}/status"): Case(
+        path=ELDER_ID, body={"status": "moved", "on": "2026-01-01"}
+    ),
+    ("POST", "/api/v1/elders/{elder_id}/id-number"): Case(path=ELDER_ID, body={}),
+    ("GET", "/api/v1/elders/{elder_id}/care-plan"): Case(path=ELDER_ID),
+    ("PUT", "/api/v1/elders/{elder_id}/care-plan"): Case(
+        path=ELDER_ID,
+        body={
+            "needs": "n",
+            "interventions": "i",
+            "responsible": "r",
+            "visits_per_week": 1,
+            "emergency_contacts": "e",
+            "emergency_procedure": "p",
+            "review_on": "2030-01-01",
+        },
+    ),
+    ("POST", "/api/v1/elders/{elder_id}/transfer"): Case(
+        path=ELDER_ID, body={"to_region": "141129101201"}
+    ),
+    ("GET", "/api/v1/elders/transfers"): Case(list_check="transfers"),
+    ("POST", "/api/v1/elders/transfers"): Case(
+        body={"id_number": "141125194501011236", "to_region": SIBLING}, expect=422
+    ),
+    ("POST", "/api/v1/elders/transfers/{transfer_id}/decision"): Case(
+        path={"transfer_id": sibling_transfer}, body={"accept": True}
+    ),
+    ("GET", "/api/v1/elders/{elder_id}/assessments"): Case(path=ELDER_ID),
+    ("POST", "/api/v1/elders/{elder_id}/assessments"): Case(
+        path=ELDER_ID,
+        body={"assessed_on": "2026-01-01", "reason": "first", "assessors": "x", "scores": {}},
+    ),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
@@ -85,6 +149,10 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     case = CASES[(method, template)]
     officer = make_user("county_admin", INSIDE)
     ctx = {"sibling_user": make_user("village_officer", SIBLING)}
+    ctx["sibling_elder"] = register_elder(ctx["sibling_user"], "141125100", seq=7)
+    ctx["sibling_transfer"] = transfer_services.transfer_offer(
+        actor=ctx["sibling_user"], elder=ctx["sibling_elder"], to_region_code="141125101"
+    )
     path = template
     for name, value in case.path.items():
         path = path.replace("{" + name + "}", str(value(ctx) if callable(value) else value))
@@ -94,6 +162,8 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
         response = api.get(path, data=case.query)
     elif method == "POST":
         response = api.post(path, case.body)
+    elif method == "PUT":
+        response = api.put(path, case.body)
     else:
         response = api.patch(path, case.body)
     if case.self_only:
@@ -106,6 +176,10 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
         if case.list_check == "region_code":
             assert all(i["path"].startswith(f"00.14.1411.{INSIDE}") for i in items)
             assert not any(i["code"].startswith(SIBLING) for i in items)
+        elif case.list_check == "transfers":
+            assert ctx["sibling_transfer"].pk not in {i["id"] for i in items}
+        elif case.list_check == "elder_region":
+            assert ctx["sibling_elder"].pk not in {i["id"] for i in items}
         else:
             assert all(i["region_code"].startswith(INSIDE) for i in items)
             assert ctx["sibling_user"].pk not in {i["id"] for i in items}

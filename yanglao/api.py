@@ -14,6 +14,8 @@ from yanglao.accounts.api import router as accounts_router
 from yanglao.accounts.services import token_authenticate
 from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
+from yanglao.elders.api import router as elders_router
+from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 
@@ -165,3 +167,5 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/regions", regions_router)
 api.add_router("/", accounts_router)
 api.add_router("/policy", policy_router)
+api.add_router("/elders", elders_router)
+api.add_router("/elders", assessments_router)

@@ -153,6 +153,8 @@ INSTALLED_APPS = [
     "yanglao.accounts",
     "yanglao.policy",
     "yanglao.dashboard",
+    "yanglao.people",
+    "yanglao.elders",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("regions/", include("yanglao.regions.urls")),
     path("policy/", include("yanglao.policy.urls")),
     path("workbench/", include("yanglao.dashboard.urls")),
+    path("elders/", include("yanglao.elders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

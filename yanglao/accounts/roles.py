@@ -66,3 +66,14 @@ def role_label(role: str) -> str:
         return str(Role(role).label)
     except ValueError:
         return role
+
+
+# The elder registry.
+ELDER_WRITERS = frozenset(
+    {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_OFFICER}
+)
+ELDER_READERS = ELDER_WRITERS | {Role.PARTY_OFFICER, Role.FACILITY_OPERATOR}
+# Who may see a full ID number or phone (each full view is logged).
+SENSITIVE_VIEWERS = frozenset(
+    {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_OFFICER}
+)

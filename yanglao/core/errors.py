@@ -84,6 +84,14 @@ class ValidationFailed(DomainError):
         return _("输入有误，请检查标出的字段")
 
 
+def error_text(error: DomainError) -> str:
+    """The message and every field message, on one line (for a flash message)."""
+    parts = [error.message]
+    for messages in error.fields.values():
+        parts.extend(messages)
+    return "；".join(parts)
+
+
 def error_body(code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
 

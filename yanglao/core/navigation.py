@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, Role
+from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, ELDER_READERS, Role
 
 STAFF = frozenset(Role.values) - {Role.VISITOR}
 
@@ -27,6 +27,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("工作台"), "dashboard:workbench", None, "home", "/workbench"),
+    NavItem(_("老年人档案"), "elders:list", ELDER_READERS, "users", "/elders"),
     NavItem(_("区划"), "regions:tree", STAFF, "map", "/regions"),
     NavItem(_("政策规则"), "policy:rules", STAFF, "book", "/policy/rules"),
     NavItem(_("目标任务"), "policy:targets", STAFF, "target", "/policy/targets"),

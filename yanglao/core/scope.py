@@ -26,18 +26,24 @@ def in_subtree(path: str, scope_path: str) -> bool:
     return path == scope_path or path.startswith(scope_path + ".")
 
 
-def scoped(qs: QuerySet[M], actor, field: str = "region") -> QuerySet[M]:
-    """Deny by default: no user or no region sees nothing."""
+def scoped(
+    qs: QuerySet[M], actor, field: str = "region", *, path_lookup: str | None = None
+) -> QuerySet[M]:
+    """Deny by default: no user or no region sees nothing. ``path_lookup`` names a column
+    holding a copy of the region path (for large tables), instead of joining the region."""
     region = getattr(actor, "region", None) if actor is not None else None
     if region is None or not getattr(actor, "is_authenticated", False):
         return qs.none()
-    return qs.filter(path_q(region.path, f"{field}__path" if field else "path"))
+    lookup = path_lookup or (f"{field}__path" if field else "path")
+    return qs.filter(path_q(region.path, lookup))
 
 
-def get_in_scope(qs: QuerySet[M], actor, field: str = "region", **lookup) -> M:
+def get_in_scope(
+    qs: QuerySet[M], actor, field: str = "region", *, path_lookup: str | None = None, **lookup
+) -> M:
     """One record in the actor's scope, or NotFound. A miss that exists elsewhere is audited."""
     try:
-        return scoped(qs, actor, field).get(**lookup)
+        return scoped(qs, actor, field, path_lookup=path_lookup).get(**lookup)
     except qs.model.DoesNotExist:
         if getattr(actor, "is_authenticated", False) and qs.filter(**lookup).exists():
             record(

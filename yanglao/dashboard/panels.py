@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yanglao.accounts.models import ApiToken, User
-from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, Role
+from yanglao.accounts.roles import ACCOUNT_GUARDS, AUDIT_READERS, ELDER_WRITERS, Role
 from yanglao.core.models import AuditEvent, Outcome
 from yanglao.core.navigation import STAFF
-from yanglao.core.scope import path_q, scoped
+from yanglao.core.scope import in_subtree, path_q, scoped
+from yanglao.elders import selectors as elder_selectors
 from yanglao.policy import indicators
 from yanglao.policy import selectors as policy_selectors
 from yanglao.regions import selectors as region_selectors
@@ -145,4 +146,50 @@ def region_panel(user: User) -> Panel | None:
         order=90,
         items=items,
         note=_("工作范围：%(r)s 及其下级") % {"r": region.name},
+    )
+
+
+@register(ELDER_WRITERS)
+def registry_panel(user: User) -> Panel | None:
+    today = timezone.localdate()
+    base = elder_selectors.elders_for(user, on=today)
+    url = reverse("elders:list")
+    missing = elder_selectors.elders_for(
+        user, elder_selectors.ElderFilters(plan="missing"), on=today
+    ).count()
+    due = elder_selectors.elders_for(
+        user, elder_selectors.ElderFilters(plan="due"), on=today
+    ).count()
+    assess = elder_selectors.elders_for(
+        user, elder_selectors.ElderFilters(assess="due"), on=today
+    ).count()
+    transfers = sum(
+        1
+        for t in elder_selectors.transfers_for(user, status="pending")
+        if in_subtree(
+            (t.from_region if t.initiated_by_receiver else t.to_region).path, user.region.path
+        )
+    )
+    warnings = base.exclude(id_warning="").count()
+    return Panel(
+        title=_("老年人档案"),
+        order=10,
+        items=[
+            Item(
+                _("高风险老人未制定一人一策"),
+                missing,
+                f"{url}?plan=missing",
+                "danger" if missing else "",
+            ),
+            Item(_("一人一策 7 天内到期复核"), due, f"{url}?plan=due", "warning" if due else ""),
+            Item(_("待评估或评估已过期"), assess, f"{url}?assess=due", "warning" if assess else ""),
+            Item(
+                _("待我确认的档案转移"),
+                transfers,
+                reverse("elders:transfers"),
+                "warning" if transfers else "",
+            ),
+            Item(_("身份证号待核对"), warnings, f"{url}?sort=recent"),
+            Item(_("在册老人"), base.count(), url),
+        ],
     )
