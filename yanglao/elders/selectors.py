@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from yanglao.policy.engine import resolve_all
 from yanglao.policy.selectors import ancestor_rules, lookup, to_data
 from yanglao.regions.models import Region
 
+from .assessment import add_months
 from .categories import group_q
 from .models import Elder, Transfer
 
@@ -55,10 +57,13 @@ def age_band_q(age_min: int | None, age_max: int | None, on: dt.date) -> Q:
     return q
 
 
-def _months_before(on: dt.date, months: int) -> dt.date:
-    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    day = min(on.day, 28)
-    return dt.date(year, month + 1, day)
+def due_cutoff(on: dt.date, months: int) -> dt.date:
+    """The latest last-assessment date that is due on ``on`` (the inverse of
+    assessment.is_due, month ends included), so the filter and the flag agree."""
+    cutoff = add_months(on, -months)
+    if on.day == calendar.monthrange(on.year, on.month)[1]:
+        cutoff = cutoff.replace(day=calendar.monthrange(cutoff.year, cutoff.month)[1])
+    return cutoff
 
 
 def assessment_interval_months(region: Region, on: dt.date) -> int:
@@ -118,7 +123,7 @@ def elders_for(
     if filters.assess == "due":
         months = assessment_interval_months(actor.region, on)
         qs = qs.filter(
-            Q(last_assessed_on__isnull=True) | Q(last_assessed_on__lte=_months_before(on, months))
+            Q(last_assessed_on__isnull=True) | Q(last_assessed_on__lte=due_cutoff(on, months))
         )
     if filters.group:
         scope_region = Region.objects.get(code=filters.region) if filters.region else actor.region

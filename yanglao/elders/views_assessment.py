@@ -1,9 +1,5 @@
 """能力评估页面: the item-by-item form (GB/T 42195-2022) and one assessment with the
-elder's history.
-
-Mounted by the project's URLconf under ``/elders/<pk>/assessments/new/`` (name
-``elders:assessment_new``) and ``/elders/<pk>/assessments/<assessment_id>/`` (name
-``elders:assessment_detail``).
+elder's history: ``elders:assessment_new`` and ``elders:assessment_detail``.
 """
 
 from __future__ import annotations
@@ -11,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,17 +27,11 @@ READERS = ELDER_READERS | svc.ASSESSMENT_WRITERS
 
 
 def detail_url(elder_pk: int, assessment_id: int) -> str:
-    try:
-        return reverse("elders:assessment_detail", args=[elder_pk, assessment_id])
-    except NoReverseMatch:  # not mounted under that name: the documented path
-        return f"/elders/{elder_pk}/assessments/{assessment_id}/"
+    return reverse("elders:assessment_detail", args=[elder_pk, assessment_id])
 
 
 def new_url(elder_pk: int) -> str:
-    try:
-        return reverse("elders:assessment_new", args=[elder_pk])
-    except NoReverseMatch:
-        return f"/elders/{elder_pk}/assessments/new/"
+    return reverse("elders:assessment_new", args=[elder_pk])
 
 
 def score_field(code: str) -> str:

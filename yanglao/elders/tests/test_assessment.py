@@ -7,51 +7,19 @@ import datetime as dt
 import tomllib
 
 import pytest
-from django.urls import path
-from ninja import NinjaAPI
 
-from yanglao import api as project_api
 from yanglao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import AuditEvent
 from yanglao.elders import assessment as calc
 from yanglao.elders import assessment_services as svc
-from yanglao.elders import views_assessment
-from yanglao.elders.api_assessment import router as assessment_router
 from yanglao.elders.models import Assessment, Elder, ElderStatus
 from yanglao.people.models import Person
 from yanglao.policy.loader import PACK_DIR
 from yanglao.regions.models import Region
-from yanglao.urls import urlpatterns as project_urlpatterns
 
 VILLAGE = "141129101201"  # a village of 金罗镇, 中阳县
 OTHER_COUNTY_VILLAGE = "141125100201"
 ON = dt.date(2026, 3, 2)
-
-# --- this module doubles as the URLconf of the page and API tests ---------------------
-# The project mounts the views and the router itself; here they are mounted the same way
-# in front of the project's URLs so the tests do not depend on that.
-_test_api = NinjaAPI(
-    title="assessment test",
-    version="test",
-    auth=project_api.api.auth,
-    urls_namespace="assessment_test_api",
-    docs_url=None,
-)
-for _exc, _handler in project_api.api._exception_handlers.items():
-    _test_api.add_exception_handler(_exc, _handler)
-_test_api.add_router("/elders", assessment_router)
-
-urlpatterns = [
-    path("api/v1/", _test_api.urls),
-    path("elders/<int:pk>/assessments/new/", views_assessment.assessment_new),
-    path(
-        "elders/<int:pk>/assessments/<int:assessment_id>/",
-        views_assessment.assessment_detail,
-    ),
-    *project_urlpatterns,
-]
-URLS = __name__
-
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -389,7 +357,6 @@ def test_a_file_that_moved_away_cannot_be_assessed(officer):
 # --- the API ---------------------------------------------------------------------------------
 
 
-@pytest.mark.urls(URLS)
 def test_the_api_records_and_lists_assessments(api, officer, elder):
     url = f"/api/v1/elders/{elder.pk}/assessments"
     body = {
@@ -413,7 +380,6 @@ def test_the_api_records_and_lists_assessments(api, officer, elder):
     assert listed.json()["count"] == 1 and listed.json()["items"][0]["id"] == data["id"]
 
 
-@pytest.mark.urls(URLS)
 def test_the_api_answers_bad_items_with_422_and_writes_nothing(api, officer, elder):
     scores = full_scores()
     scores["stairs"] = 4
@@ -430,7 +396,6 @@ def test_the_api_answers_bad_items_with_422_and_writes_nothing(api, officer, eld
     assert not elder.assessments.exists()
 
 
-@pytest.mark.urls(URLS)
 def test_the_api_hides_other_regions_and_refuses_other_roles(api, make_user, elder):
     url = f"/api/v1/elders/{elder.pk}/assessments"
     body = {
@@ -462,7 +427,6 @@ def form_data(scores: dict[str, int], **extra) -> dict:
     return data
 
 
-@pytest.mark.urls(URLS)
 def test_the_form_shows_the_26_items_by_dimension(client, officer, elder):
     client.force_login(officer)
     response = client.get(f"/elders/{elder.pk}/assessments/new/")
@@ -485,7 +449,6 @@ def test_the_form_shows_the_26_items_by_dimension(client, officer, elder):
     assert "尚未评估" in html
 
 
-@pytest.mark.urls(URLS)
 def test_posting_the_form_records_and_shows_the_assessment(client, officer, elder):
     client.force_login(officer)
     response = client.post(
@@ -504,7 +467,6 @@ def test_posting_the_form_records_and_shows_the_assessment(client, officer, elde
     assert "近30天照护风险事件2次" in html and 'data-testid="history"' in html
 
 
-@pytest.mark.urls(URLS)
 def test_a_bad_form_shows_chinese_errors_next_to_the_fields(client, officer, elder):
     client.force_login(officer)
     scores = full_scores()
@@ -521,7 +483,6 @@ def test_a_bad_form_shows_chinese_errors_next_to_the_fields(client, officer, eld
     assert not elder.assessments.exists()
 
 
-@pytest.mark.urls(URLS)
 def test_the_service_errors_land_on_the_form(client, officer, elder):
     client.force_login(officer)
     response = client.post(
@@ -534,7 +495,6 @@ def test_the_service_errors_land_on_the_form(client, officer, elder):
     assert not elder.assessments.exists()
 
 
-@pytest.mark.urls(URLS)
 def test_the_pages_keep_to_roles_and_scope(client, make_user, officer, elder):
     a = record(officer, elder)
     client.force_login(make_user("visitor", VILLAGE))

@@ -333,3 +333,30 @@ def test_the_create_form_registers_and_explains_errors(client, officer):
     assert good.status_code == 302
     elder = Elder.objects.get(person__name="王五")
     assert elder.contacts.get().person.name == "王小五"
+
+
+def test_the_due_filter_agrees_with_the_due_flag_at_month_ends():
+    import itertools
+
+    from yanglao.elders.assessment import is_due
+    from yanglao.elders.selectors import due_cutoff
+
+    start = dt.date(2023, 1, 1)
+    for on_offset, last_offset in itertools.product(range(0, 800, 29), range(0, 800, 31)):
+        on = start + dt.timedelta(days=on_offset + 365)
+        last = start + dt.timedelta(days=last_offset)
+        if last > on:
+            continue
+        assert is_due(last, on, 12) == (last <= due_cutoff(on, 12)), (last, on)
+
+
+def test_the_due_cutoff_covers_every_day_of_two_years():
+    from yanglao.elders.assessment import is_due
+    from yanglao.elders.selectors import due_cutoff
+
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(0, 900, 3)]
+    for on in days[120:]:
+        cutoff = due_cutoff(on, 12)
+        for last in days:
+            if last <= on:
+                assert is_due(last, on, 12) == (last <= cutoff), (last, on)
