@@ -13,6 +13,7 @@ from django.db import transaction
 
 from yanglao.regions.models import Region
 
+from . import validators
 from .models import PolicyPack, PolicyRule, RuleKind
 
 PACK_DIR = Path(__file__).resolve().parent / "packs"
@@ -70,6 +71,10 @@ def parse_pack(path: Path) -> tuple[dict, list[dict]]:
                     raise PackError(f"{where}: a target needs params.{key}")
             params = {**params, "deadline": _date(params["deadline"], where).isoformat()}
         params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
+        try:
+            validators.check(raw["id"], params, f"{where} params")
+        except ValueError as exc:
+            raise PackError(str(exc)) from None
         valid_from = _date(raw.get("valid_from"), where)
         valid_to = _date(raw.get("valid_to"), where)
         if valid_from and valid_to and valid_to < valid_from:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +16,7 @@ from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
 from yanglao.core.scope import in_subtree
 from yanglao.regions.models import Region
 
+from . import validators
 from .models import PolicyRule
 
 
@@ -39,6 +41,15 @@ def _coerce(value: Any, like: Any, field: str) -> Any:
         if not number.is_finite():
             raise ValidationFailed(fields={field: [_("应为数字")]})
         return str(number) if isinstance(like, str) else float(number)
+    if isinstance(like, dict):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValidationFailed(fields={field: [_("应为 JSON 对象")]}) from None
+        if not isinstance(value, dict):
+            raise ValidationFailed(fields={field: [_("应为 JSON 对象")]})
+        return value
     if isinstance(like, list):
         if isinstance(value, list):
             return value
@@ -101,6 +112,10 @@ def rule_override(
     if errors:
         raise ValidationFailed(fields=errors)
     clean = {k: _coerce(v, base.params[k], f"params.{k}") for k, v in params.items()}
+    try:
+        validators.check(rule_id, {**base.params, **clean})
+    except ValueError as exc:
+        raise ValidationFailed(fields={"params": [str(exc)]}) from None
     rule = PolicyRule.objects.create(
         rule_id=rule_id,
         title=base.title,

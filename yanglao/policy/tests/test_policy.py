@@ -211,3 +211,30 @@ def test_the_policy_api_returns_rules_with_sources(api, make_user):
     assert created.status_code == 201 and created.json()["params"] == {"min_per_year": "50000"}
     targets = api.get("/api/v1/policy/targets", data={"region": "141129"}).json()
     assert any(t["indicator"] for t in targets)
+
+
+def test_a_bad_group_condition_is_refused_when_saved(make_user):
+    officer = make_user("county_admin", "141129")
+    with pytest.raises(ValidationFailed) as info:
+        services.rule_override(
+            actor=officer,
+            rule_id="elder.group.weekly_visit",
+            region_code="141129",
+            params={"when": '{"field": "rurall", "op": "eq", "value": true}'},
+            valid_from=None,
+            source_doc="县通知",
+        )
+    assert "rurall" in info.value.fields["params"][0]
+
+
+def test_a_bad_group_condition_in_a_pack_is_refused_when_loaded(tmp_path):
+    from yanglao.policy.loader import PackError
+
+    (tmp_path / "bad.toml").write_text(
+        '[pack]\nid = "bad"\ntitle = "坏"\n[[rule]]\nid = "elder.group.x"\ntitle = "x"\n'
+        'region = "00"\nparams = { code = "x", label = "x", when = { field = "nope", op = "eq",'
+        ' value = 1 } }\nsource = { local_default = true, note = "n" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError, match="nope"):
+        parse_pack(tmp_path / "bad.toml")
