@@ -205,7 +205,6 @@ def policy_pages(s: Shooter) -> None:
     s.shot(page, "rule-detail")
     page.get_by_role("link", name="设置本地取值").click()
     page.wait_for_url(f"**/{RULE}/override/**")
-    s.shot(page, "rule-override-empty", full=False)
     # A local value for 金罗镇 without its source document: refused, field by field.
     page.get_by_label("参数 min_per_year").fill("35000")
     page.get_by_label("适用区划代码").fill("141129101")
@@ -240,7 +239,6 @@ def account_pages(s: Shooter) -> None:
     page.goto("/accounts/users/")
     s.shot(page, "users", full=False)
     page.goto("/accounts/users/new/")
-    s.shot(page, "user-create-empty")
     page.get_by_role("textbox", name="账号").fill("zy_jinluo_wgy")
     page.get_by_label("姓名").fill("赵小红")
     page.get_by_label("手机号").fill("13812345678")
@@ -267,7 +265,6 @@ def account_pages(s: Shooter) -> None:
     s.shot(page, "user-edit")
     page = s.login("secadmin")
     page.goto("/accounts/users/?q=cz_luzhou")
-    s.shot(page, "users-security", full=False)
     page.get_by_role("link", name="cz_luzhou", exact=True).click()
     page.wait_for_url("**/accounts/users/*/")
     s.shot(page, "user-detail-locked")

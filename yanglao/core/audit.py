@@ -80,3 +80,47 @@ def log_access(
 
 
 __all__ = ["AccessKind", "Outcome", "log_access", "record"]
+
+
+# What an audit action means, for the pages (the code stays in the row and the export).
+ACTION_LABELS = {
+    "login": "登录",
+    "logout": "退出",
+    "login.failed": "登录失败",
+    "login.locked": "账号锁定",
+    "session.expired": "会话超时",
+    "otp.enrol": "启用双因素认证",
+    "otp.verify": "双因素验证",
+    "access.forbidden": "越权操作被拒绝",
+    "access.out_of_scope": "访问辖区外记录被拒绝",
+    "user.create": "创建账号",
+    "user.update": "修改账号",
+    "user.enable": "启用账号",
+    "user.disable": "停用账号",
+    "user.reset_password": "重置密码",
+    "user.change_password": "修改密码",
+    "user.unlock": "解除锁定",
+    "token.issue": "签发令牌",
+    "token.revoke": "吊销令牌",
+    "region.update": "修改区划",
+    "region.abolish": "撤销区划",
+    "region.import": "导入区划",
+    "policy.override": "设置本地规则",
+    "policy.deactivate": "停用本地规则",
+    "elder.register": "建档",
+    "elder.reactivate": "恢复建档",
+    "elder.update": "修改档案",
+    "elder.status": "变更档案状态",
+    "elder.contact_add": "添加联系人",
+    "elder.care_plan": "保存一人一策",
+    "elder.assess": "能力评估",
+    "elder.import": "批量导入",
+    "elder.transfer_open": "发起档案转移",
+    "elder.transfer_accept": "接收档案转移",
+    "elder.transfer_reject": "拒绝档案转移",
+    "elder.transfer_cancel": "撤回档案转移",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

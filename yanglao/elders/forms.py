@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yanglao.core.forms import StyledForm
+from yanglao.core.forms import DateInput, StyledForm
 
 from .models import ElderStatus, LivingSituation, Relation, Residence, Welfare
 
@@ -101,9 +101,18 @@ class ElderForm(StyledForm):
 
 
 class StatusForm(StyledForm):
-    status = forms.ChoiceField(label=_("状态"), choices=ElderStatus.choices)
-    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        choices=ElderStatus.choices,
+        widget=forms.Select(attrs={"aria-label": _("状态")}),
+    )
+    on = forms.DateField(label=_("日期"), widget=DateInput())
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("说明（可选）"), "aria-label": _("说明")}),
+    )
 
 
 class CarePlanForm(StyledForm):
@@ -117,7 +126,7 @@ class CarePlanForm(StyledForm):
     emergency_procedure = forms.CharField(
         label=_("应急处置流程"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    review_on = forms.DateField(label=_("复核日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    review_on = forms.DateField(label=_("复核日期"), widget=DateInput())
 
 
 class TransferRequestForm(StyledForm):
@@ -126,8 +135,18 @@ class TransferRequestForm(StyledForm):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-class TransferOfferForm(StyledForm):
+class TransferOfferForm(StyledForm):  # rendered inline on the file page
     to_region = forms.CharField(
-        label=_("转入区划代码"), max_length=15, help_text=_("对方村(社区)或乡镇(街道)的代码")
+        label=_("转入区划代码"),
+        max_length=15,
+        help_text=_("对方村(社区)或乡镇(街道)的代码"),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("转入村(社区)代码"), "aria-label": _("转入区划代码")}
+        ),
     )
-    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("说明（可选）"), "aria-label": _("说明")}),
+    )

@@ -44,6 +44,7 @@ belongs on PostgreSQL (ARCHITECTURE.md "Scale path").
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
@@ -783,8 +784,10 @@ class RegionInfo:
 
 class RiskCalculator:
     """The risk level of a file from its facts, with the pure functions of ``risk`` and
-    ``categories``; rules are resolved once per region and results memoised on the facts
-    (a million elders have far fewer distinct combinations)."""
+    ``categories``. Rules are resolved once per region; results are memoised on the
+    facts, with age reduced to its class between the ages the rules name (a rule on
+    "80 or over" cannot tell 63 from 64), so a million elders cost a few thousand
+    evaluations."""
 
     FACT_KEYS = (
         "age",
@@ -813,21 +816,33 @@ class RiskCalculator:
         self.on = on
         self._risk, self._categories, self._engine = risk, categories, engine
         self._rules = risk._rule_data()
-        self._per_path: dict[str, tuple[list, Any]] = {}
+        self._per_path: dict[str, tuple[tuple, list, Any]] = {}
         self._memo: dict[tuple, str] = {}
+        ages: set[int] = set()
+        for rule in self._rules:
+            _collect_ages(rule.params, ages)
+        self._breaks = sorted({a for age in ages for a in (age, age + 1)})
+
+    def _resolved(self, path: str) -> tuple[tuple, list, Any]:
+        found = self._per_path.get(path)
+        if found is None:
+            groups = self._categories.applicable_groups(path, self.on, self._rules)
+            rule = self._engine.resolve(self._risk.RISK_RULE, self._rules, path, self.on)
+            signature = tuple(
+                (res.rule_id, tuple(step.rule.pk for step in res.trace))
+                for res in [*groups, *([rule] if rule is not None else [])]
+            )
+            found = self._per_path[path] = (signature, groups, rule)
+        return found
 
     def level(self, path: str, facts: tuple) -> str:
-        key = (path, facts)
+        signature, groups, rule = self._resolved(path)
+        age = facts[0]
+        age_class = -1 if age is None else bisect.bisect_right(self._breaks, age)
+        key = (signature, age_class, facts[1:])
         level = self._memo.get(key)
         if level is not None:
             return level
-        rules = self._per_path.get(path)
-        if rules is None:
-            rules = self._per_path[path] = (
-                self._categories.applicable_groups(path, self.on, self._rules),
-                self._engine.resolve(self._risk.RISK_RULE, self._rules, path, self.on),
-            )
-        groups, rule = rules
         named = dict(zip(self.FACT_KEYS, facts, strict=True))
         matched = [
             g.code
@@ -838,6 +853,21 @@ class RiskCalculator:
         if len(self._memo) < 500_000:
             self._memo[key] = level
         return level
+
+
+def _collect_ages(node: Any, out: set[int]) -> None:
+    """Every age a rule's conditions compare with."""
+    if isinstance(node, dict):
+        if node.get("field") == "age":
+            value = node.get("value")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, int) and not isinstance(item, bool):
+                    out.add(item)
+        for child in node.values():
+            _collect_ages(child, out)
+    elif isinstance(node, list):
+        for child in node:
+            _collect_ages(child, out)
 
 
 # The staged good row, in this order (None: the cell was empty, keep or default).

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from yanglao.accounts.roles import ELDER_READERS
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, ValidationFailed
-from yanglao.core.forms import StyledForm
+from yanglao.core.forms import DateInput, StyledForm
 from yanglao.core.scope import get_in_scope
 from yanglao.regions.views import crumbs_for
 
@@ -43,7 +43,7 @@ class AssessmentForm(StyledForm):
 
     assessed_on = forms.DateField(
         label=gettext_lazy("评估日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"invalid": gettext_lazy("日期格式应为 YYYY-MM-DD")},
     )
     reason = forms.ChoiceField(label=gettext_lazy("评估类型"), choices=AssessmentReason.choices)

@@ -3,19 +3,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yanglao.core.forms import StyledForm
+from yanglao.core.forms import DateInput, StyledForm
 
 
 class OverrideForm(StyledForm):
     region = forms.CharField(
         label=_("适用区划代码"), max_length=15, help_text=_("本地规则适用于该区划及其下级")
     )
-    valid_from = forms.DateField(
-        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_to = forms.DateField(
-        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())
+    valid_to = forms.DateField(label=_("失效日期"), required=False, widget=DateInput())
     source_doc = forms.CharField(label=_("依据文件名称"), max_length=300, required=False)
     source_number = forms.CharField(label=_("文号"), max_length=100, required=False)
     source_clause = forms.CharField(label=_("条款"), max_length=200, required=False)

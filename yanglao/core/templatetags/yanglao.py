@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from yanglao.core import masking
+from yanglao.core import audit, masking
 
 register = template.Library()
 
@@ -37,3 +37,8 @@ def param_pairs(params) -> list[tuple[str, str]]:
             value = "是" if value else "否"
         out.append((key, value))
     return out
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return audit.action_label(action)
