@@ -185,6 +185,11 @@ def _norm(text: str) -> str:
 _HEADER_LOOKUP = {_norm(name): c.key for c in ALL_COLUMNS for name in (c.header, *c.aliases)}
 
 
+def header_key(header: str) -> str | None:
+    """The field a header names (any of its aliases), or None."""
+    return _HEADER_LOOKUP.get(_norm(header))
+
+
 def map_columns(headers: list[str]) -> dict[str, int]:
     """Column index of each known field; the first column of a name wins."""
     found: dict[str, int] = {}
@@ -1879,6 +1884,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
             ImportJob.objects.filter(pk=job.pk).update(**fields)
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING, error="")
+    result = None
     try:
         estimate, rows = open_rows(job.upload_path, job.filename)
         ImportJob.objects.filter(pk=job.pk).update(total=max(estimate - 1, 0))
@@ -1901,6 +1907,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
         log.exception("elder import job %s failed", job.pk)
         _fail(job, _("导入失败：系统内部错误，已记录，请联系管理员"), actor, request)
     else:
+        log.info("elder import job %s: %s", job.pk, result.timings)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.DONE,
             total=result.total,
@@ -1913,6 +1920,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
             finished_at=timezone.now(),
         )
     job.refresh_from_db()
+    job.timings = result.timings if result is not None else {}
     return job
 
 
