@@ -22,7 +22,7 @@ venv: $(STAMP)
 sysdeps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n fonts-noto-cjk >/dev/null) \
 	      || echo "未能安装 chromium / fonts-noto-cjk：浏览器测试将跳过"; \
 	  else echo "没有 root 的 apt：浏览器测试将跳过"; fi; \
 	fi

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from yanglao.core.scope import get_in_scope, path_q, scoped
 from yanglao.regions.models import Region
@@ -18,6 +21,10 @@ def users_for(
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(phone__endswith=q))
     if role:
         qs = qs.filter(role=role)
+    if active == "locked":
+        return qs.filter(username__in=locked_usernames(qs.values("username"))).order_by(
+            "region__path", "username"
+        )
     if active == "1":
         qs = qs.filter(is_active=True)
     elif active == "0":
@@ -26,6 +33,18 @@ def users_for(
         region = Region.objects.filter(code=region_code).only("path").first()
         qs = qs.filter(path_q(region.path)) if region else qs.none()
     return qs.order_by("region__path", "username")
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Accounts locked now: five failures within the cool-off period."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=usernames,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=since,
+        ).values_list("username", flat=True)
+    )
 
 
 def user_get(actor: User, pk: int) -> User:

@@ -223,6 +223,7 @@ def user_detail(request, pk: int):
             "new_password": new_password,
             "recent": recent,
             "can_edit": actor.role in USER_MANAGERS and target.pk != actor.pk,
+            "locked": target.username in selectors.locked_usernames([target.username]),
             "can_guard": target.pk != actor.pk,
             "now": timezone.now(),
         },

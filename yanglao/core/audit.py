@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import AccessKind, AccessLog, AuditEvent, Outcome
 
@@ -84,43 +85,43 @@ __all__ = ["AccessKind", "Outcome", "log_access", "record"]
 
 # What an audit action means, for the pages (the code stays in the row and the export).
 ACTION_LABELS = {
-    "login": "登录",
-    "logout": "退出",
-    "login.failed": "登录失败",
-    "login.locked": "账号锁定",
-    "session.expired": "会话超时",
-    "otp.enrol": "启用双因素认证",
-    "otp.verify": "双因素验证",
-    "access.forbidden": "越权操作被拒绝",
-    "access.out_of_scope": "访问辖区外记录被拒绝",
-    "user.create": "创建账号",
-    "user.update": "修改账号",
-    "user.enable": "启用账号",
-    "user.disable": "停用账号",
-    "user.reset_password": "重置密码",
-    "user.change_password": "修改密码",
-    "user.unlock": "解除锁定",
-    "token.issue": "签发令牌",
-    "token.revoke": "吊销令牌",
-    "region.update": "修改区划",
-    "region.abolish": "撤销区划",
-    "region.import": "导入区划",
-    "policy.override": "设置本地规则",
-    "policy.deactivate": "停用本地规则",
-    "elder.register": "建档",
-    "elder.reactivate": "恢复建档",
-    "elder.update": "修改档案",
-    "elder.status": "变更档案状态",
-    "elder.contact_add": "添加联系人",
-    "elder.care_plan": "保存一人一策",
-    "elder.assess": "能力评估",
-    "elder.import": "批量导入",
-    "elder.transfer_open": "发起档案转移",
-    "elder.transfer_accept": "接收档案转移",
-    "elder.transfer_reject": "拒绝档案转移",
-    "elder.transfer_cancel": "撤回档案转移",
+    "login": _("登录"),
+    "logout": _("退出"),
+    "login.failed": _("登录失败"),
+    "login.locked": _("账号锁定"),
+    "session.expired": _("会话超时"),
+    "otp.enrol": _("启用双因素认证"),
+    "otp.verify": _("双因素验证"),
+    "access.forbidden": _("越权操作被拒绝"),
+    "access.out_of_scope": _("访问辖区外记录被拒绝"),
+    "user.create": _("创建账号"),
+    "user.update": _("修改账号"),
+    "user.enable": _("启用账号"),
+    "user.disable": _("停用账号"),
+    "user.reset_password": _("重置密码"),
+    "user.change_password": _("修改密码"),
+    "user.unlock": _("解除锁定"),
+    "token.issue": _("签发令牌"),
+    "token.revoke": _("吊销令牌"),
+    "region.update": _("修改区划"),
+    "region.abolish": _("撤销区划"),
+    "region.import": _("导入区划"),
+    "policy.override": _("设置本地规则"),
+    "policy.deactivate": _("停用本地规则"),
+    "elder.register": _("建档"),
+    "elder.reactivate": _("恢复建档"),
+    "elder.update": _("修改档案"),
+    "elder.status": _("变更档案状态"),
+    "elder.contact_add": _("添加联系人"),
+    "elder.care_plan": _("保存一人一策"),
+    "elder.assess": _("能力评估"),
+    "elder.import": _("批量导入"),
+    "elder.transfer_open": _("发起档案转移"),
+    "elder.transfer_accept": _("接收档案转移"),
+    "elder.transfer_reject": _("拒绝档案转移"),
+    "elder.transfer_cancel": _("撤回档案转移"),
 }
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return str(ACTION_LABELS.get(action, action))

@@ -10,6 +10,10 @@ from .errors import DomainError
 class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.apply_styles()
+
+    def apply_styles(self) -> None:
+        """Tabler classes on every widget; call again after adding fields."""
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -18,7 +22,8 @@ class StyledFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            if css not in widget.attrs.get("class", "").split():
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
     def full_clean(self):
         super().full_clean()

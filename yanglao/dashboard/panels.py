@@ -79,7 +79,7 @@ def accounts_panel(user: User) -> Panel | None:
         title=_("账号"),
         order=30,
         items=[
-            Item(_("被锁定的账号"), locked, url, "danger" if locked else ""),
+            Item(_("被锁定的账号"), locked, f"{url}?active=locked", "danger" if locked else ""),
             Item(_("14 天内到期的 API 令牌"), expiring, url, "warning" if expiring else ""),
             Item(_("从未登录的账号"), never, f"{url}?active=1", ""),
             Item(_("辖区账号总数"), users.filter(is_active=True).count(), f"{url}?active=1"),

@@ -195,7 +195,7 @@ def policy_targets(request: HttpRequest, query: Query[LookupQuery]):
                 "threshold": str(res.params["threshold"]),
                 "deadline": res.params["deadline"],
                 "status": status.status,
-                "status_label": indicators.STATUS_LABELS[status.status],
+                "status_label": str(indicators.STATUS_LABELS[status.status]),
                 "value": str(status.measurement.value) if status.measurement else None,
                 "days_left": status.days_left,
                 "source": res.decisive.source,

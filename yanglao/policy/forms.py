@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.forms import DateInput, StyledForm
+from yanglao.core.templatetags.yanglao import show_value
 
 
 class OverrideForm(StyledForm):
@@ -26,7 +27,7 @@ class OverrideForm(StyledForm):
         for name, value in params.items():
             field_name = f"param__{name}"
             self.param_names.append(field_name)
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            shown = show_value(value)
             self.fields[field_name] = forms.CharField(
                 label=_("参数 %(n)s") % {"n": name},
                 required=False,
@@ -36,6 +37,7 @@ class OverrideForm(StyledForm):
         # Parameters first: they are what the administrator came to change.
         order = self.param_names + [n for n in self.fields if n not in self.param_names]
         self.order_fields(order)
+        self.apply_styles()
 
     def changed_params(self) -> dict:
         return {

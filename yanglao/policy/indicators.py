@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from yanglao.regions.models import Region
 
 from . import engine
@@ -50,10 +52,10 @@ class TargetStatus:
 
 
 STATUS_LABELS = {
-    "met": "已达标",
-    "behind": "未达标",
-    "overdue": "逾期未达标",
-    "not_measured": "尚未度量",
+    "met": _("已达标"),
+    "behind": _("未达标"),
+    "overdue": _("逾期未达标"),
+    "not_measured": _("尚未度量"),
 }
 
 

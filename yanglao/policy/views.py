@@ -78,6 +78,7 @@ def rule_detail(request, rule_id: str):
             "rule_id": rule_id,
             "resolution": resolution,
             "versions": versions,
+            "region_names": {v.region_id: v.region.name for v in versions},
             "title": versions[0].title,
             "crumbs": crumbs_for(region, request.user),
             "can_edit": request.user.role in POLICY_EDITORS,

@@ -3,7 +3,7 @@ of the regions above it (for the breadcrumb)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from yanglao.core.scope import get_in_scope, scoped
 
@@ -29,7 +29,8 @@ def children_of(
             | Q(name_initials__startswith=q.lower())
             | Q(name_pinyin__startswith=q.lower())
         )
-    return qs.order_by("valid_to", "code")
+    # Current regions first on every database (PostgreSQL sorts NULL last by default).
+    return qs.order_by(F("valid_to").asc(nulls_first=True), "code")
 
 
 def search(actor, q: str, *, level: int | None = None) -> QuerySet[Region]:

@@ -191,3 +191,25 @@ def test_password_rules(make_user, password, ok):
                 password=password,
             )
         assert "password" in info.value.fields
+
+
+def test_a_locked_account_shows_on_the_list_and_the_file(client, county, make_user):
+    for _ in range(5):
+        login(client, "alice", "wrong")
+    admin = make_user("city_admin", "1411")
+    other = type(client)()
+    other.force_login(admin)
+    listing = other.get("/accounts/users/", {"active": "locked"}).content.decode()
+    assert "alice" in listing
+    page = other.get(f"/accounts/users/{county.pk}/").content.decode()
+    assert "已锁定" in page and "解除锁定" in page
+
+
+def test_a_short_password_is_explained_in_chinese(make_user):
+    from yanglao.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as info:
+        services.user_create(
+            actor=None, username="shorty", region_code="141129", role="visitor", password="Ab1!"
+        )
+    assert "密码太短，至少需要 8 个字符" in info.value.fields["password"]
