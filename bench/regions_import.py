@@ -86,7 +86,7 @@ def main() -> None:
         f"({result.total / first:,.0f} rows/s)  ratio to baseline: {baseline / first:.2f}"
     )
     print(
-        f"import_national again (all updates, idempotent): {again:6.2f} s  "
+        f"import_national again (nothing changed, nothing written): {again:6.2f} s  "
         f"ratio to baseline: {baseline / again:.2f}"
     )
 

@@ -23,6 +23,7 @@ PAGES = [
     ("/accounts/users/", "county_admin", "141129", "账号管理"),
     ("/accounts/users/new/", "township_officer", "141129101", "新建账号"),
     ("/accounts/audit/", "audit_admin", "14", "审计日志"),
+    ("/accounts/access-log/", "security_admin", "14", "访问日志"),
     ("/accounts/password/", "visitor", "141129101201", "修改密码"),
     ("/accounts/2fa/setup/", "county_admin", "141129", "双因素认证"),
 ]

@@ -17,4 +17,5 @@ urlpatterns = [
     path("users/<int:pk>/<str:action>/", views.user_action, name="user_action"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_log, name="audit"),
+    path("access-log/", views.access_log, name="access_log"),
 ]

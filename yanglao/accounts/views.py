@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import json
 from io import BytesIO
 
 import qrcode
@@ -25,7 +27,7 @@ from yanglao.core.decorators import login_required, role_required
 from yanglao.core.errors import DomainError, record_refusal
 from yanglao.core.exports import Column, xlsx_response
 from yanglao.core.masking import mask_phone
-from yanglao.core.models import AuditEvent
+from yanglao.core.models import AccessKind, AccessLog, AuditEvent
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import path_q
 
@@ -314,6 +316,7 @@ AUDIT_COLUMNS = [
     Column(_("对象"), lambda e: e.object_repr, 24),
     Column(_("结果"), lambda e: e.get_outcome_display(), 8),
     Column(_("IP"), lambda e: e.ip, 16),
+    Column(_("详情"), lambda e: json.dumps(e.detail, ensure_ascii=False) if e.detail else "", 40),
 ]
 
 
@@ -358,5 +361,56 @@ def audit_log(request):
             "params": params,
             "outcomes": AuditEvent._meta.get_field("outcome").choices,
             "login_url": reverse("accounts:login"),
+        },
+    )
+
+
+ACCESS_COLUMNS = [
+    Column(_("时间"), lambda e: e.at, 20),
+    Column(_("账号"), lambda e: e.actor_username),
+    Column(_("类别"), lambda e: e.get_kind_display(), 14),
+    Column(_("对象"), lambda e: f"{e.object_type} {e.object_id}".strip(), 18),
+    Column(_("字段"), lambda e: e.field),
+    Column(_("详情"), lambda e: json.dumps(e.detail, ensure_ascii=False) if e.detail else "", 40),
+    Column(_("IP"), lambda e: e.ip, 16),
+]
+
+
+@role_required(AUDIT_READERS)
+def access_log(request):
+    """访问日志: every full view of a sensitive field and every export, in the region."""
+    actor = request.user
+    params = {k: request.GET.get(k, "").strip() for k in ("q", "kind", "date_from", "date_to")}
+    qs = AccessLog.objects.filter(path_q(actor.region.path, "region_path"))
+    if params["q"]:
+        qs = qs.filter(actor_username__icontains=params["q"])
+    if params["kind"] in AccessKind.values:
+        qs = qs.filter(kind=params["kind"])
+    for name, lookup in (("date_from", "at__date__gte"), ("date_to", "at__date__lte")):
+        try:
+            if params[name]:
+                qs = qs.filter(**{lookup: dt.date.fromisoformat(params[name])})
+        except ValueError:
+            messages.warning(request, _("日期格式应为 YYYY-MM-DD"))
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(
+            request=request,
+            actor=actor,
+            title=_("访问日志"),
+            filename="access-log",
+            columns=ACCESS_COLUMNS,
+            rows=qs.iterator(),
+            filters=params,
+            object_type="AccessLog",
+        )
+    page = paginate(request, qs.order_by("-at", "-id"))
+    return render(
+        request,
+        "accounts/access_log.html",
+        {
+            "page": page,
+            "qs": query_without_page(request),
+            "params": params,
+            "kinds": AccessKind.choices,
         },
     )

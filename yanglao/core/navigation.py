@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem(_("目标任务"), "policy:targets", STAFF, "target", "/policy/targets"),
     NavItem(_("账号管理"), "accounts:users", ACCOUNT_GUARDS, "users", "/accounts/users"),
     NavItem(_("审计日志"), "accounts:audit", AUDIT_READERS, "shield", "/accounts/audit"),
+    NavItem(_("访问日志"), "accounts:access_log", AUDIT_READERS, "eye", "/accounts/access-log"),
 ]
 
 

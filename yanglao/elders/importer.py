@@ -436,11 +436,12 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str | None]:
         rels = archive.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         raise UnsupportedSheet("no workbook part") from None
-    sheet = re.search(rb"<sheet\b[^>]*?\sr:id=\"([^\"]+)\"", workbook)
-    targets = {
-        m.group(1): m.group(2).decode()
-        for m in re.finditer(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
-    }
+    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\sr:id=\"([^\"]+)\"", workbook)
+    relations = []
+    for element in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', element))
+        relations.append((attrs.get(b"Id"), attrs.get(b"Type", b""), attrs.get(b"Target", b"")))
+    targets = {rid: target.decode() for rid, _kind, target in relations}
     if sheet is None or sheet.group(1) not in targets:
         raise UnsupportedSheet("no first sheet")
 
@@ -449,13 +450,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str | None]:
 
     sheet_path = part(targets[sheet.group(1)])
     shared = next(
-        (
-            part(m.group(2).decode())
-            for m in re.finditer(
-                rb'<Relationship\b[^>]*?Type="([^"]+)"[^>]*?Target="([^"]+)"', rels
-            )
-            if m.group(1).endswith(b"/sharedStrings")
-        ),
+        (part(t.decode()) for _rid, kind, t in relations if kind.endswith(b"/sharedStrings")),
         None,
     )
     if sheet_path not in names:

@@ -100,6 +100,17 @@ def rule_versions(rule_id: str, region: Region) -> list[PolicyRule]:
     return list(ancestor_rules(region, rule_id=rule_id).order_by("region__path", "valid_from"))
 
 
+def rules_below(rule_id: str, region: Region) -> QuerySet[PolicyRule]:
+    """Local values set for regions under this one (a county sees its townships' rules)."""
+    return (
+        PolicyRule.objects.filter(
+            rule_id=rule_id, is_active=True, region__path__startswith=region.path + "."
+        )
+        .select_related("region", "created_by")
+        .order_by("region__path", "valid_from")
+    )
+
+
 def known_rule_ids() -> QuerySet:
     return (
         PolicyRule.objects.filter(is_active=True, pack__isnull=False)

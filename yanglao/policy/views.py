@@ -79,6 +79,7 @@ def rule_detail(request, rule_id: str):
             "resolution": resolution,
             "versions": versions,
             "region_names": {v.region_id: v.region.name for v in versions},
+            "below": selectors.rules_below(rule_id, region),
             "title": versions[0].title,
             "crumbs": crumbs_for(region, request.user),
             "can_edit": request.user.role in POLICY_EDITORS,

@@ -79,15 +79,21 @@ UPDATE_COLUMNS = ["name", "parent_id", "level", "path", "name_pinyin", "name_ini
 def _upsert(rows: list[RegionRow]) -> tuple[int, int]:
     """Insert or update by code in one statement per batch (ON CONFLICT works on SQLite
     and PostgreSQL); fields people edit (populations, the urban flag) are kept."""
-    existing: set[str] = set()
+    existing: dict[str, tuple] = {}
     codes = [r.code for r in rows]
     for start in range(0, len(codes), 900):
-        existing.update(
-            Region.objects.filter(code__in=codes[start : start + 900]).values_list(
-                "code", flat=True
-            )
-        )
-    rows = sorted(rows, key=lambda r: (r.level, r.code))  # parents before children
+        for code, *values in Region.objects.filter(code__in=codes[start : start + 900]).values_list(
+            "code", *[c.removesuffix("_id") for c in UPDATE_COLUMNS]
+        ):
+            existing[code] = tuple(values)
+    # Only new or changed rows are written: a re-import of the same file writes nothing.
+    changed = [
+        r
+        for r in rows
+        if r.code not in existing
+        or existing[r.code] != tuple(getattr(r, c) for c in UPDATE_COLUMNS)
+    ]
+    rows = sorted(changed, key=lambda r: (r.level, r.code))  # parents before children
     table = connection.ops.quote_name(Region._meta.db_table)
     columns = ", ".join(INSERT_COLUMNS)
     marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
@@ -100,7 +106,7 @@ def _upsert(rows: list[RegionRow]) -> tuple[int, int]:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[start : start + BATCH])
-    created = sum(1 for code in codes if code not in existing)
+    created = sum(1 for r in rows if r.code not in existing)
     return created, len(rows) - created
 
 

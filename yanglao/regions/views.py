@@ -124,7 +124,12 @@ def import_sheet(request):
             record_refusal(request, error)
             form.add_domain_error(error)
         else:
-            result = {"created": created, "updated": updated, "rejected": len(rejected)}
+            result = {
+                "created": created,
+                "updated": updated,
+                "unchanged": len(sheet.rows) - len(rejected) - created - updated,
+                "rejected": len(rejected),
+            }
             if rejected:
                 request.session["yl_region_rejects"] = {
                     "headers": sheet.headers,

@@ -75,3 +75,8 @@ UNIT_LABELS = {
 @register.filter
 def unit_label(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit)
+
+
+@register.filter
+def show_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False) if value else ""

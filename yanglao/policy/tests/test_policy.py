@@ -238,3 +238,17 @@ def test_a_bad_group_condition_in_a_pack_is_refused_when_loaded(tmp_path):
     )
     with pytest.raises(PackError, match="nope"):
         parse_pack(tmp_path / "bad.toml")
+
+
+def test_a_county_sees_the_local_rules_of_its_townships(client, make_user):
+    township = make_user("county_admin", "141129101")
+    services.rule_override(actor=township, rule_id=SUBSIDY, region_code="141129101",
+                           params={"min_per_year": "35000"}, valid_from=dt.date(2024, 1, 1),
+                           source_doc="镇通知")
+    county = make_user("county_admin", "141129")
+    client.force_login(county)
+    page = client.get(f"/policy/rules/{SUBSIDY}/", {"region": "141129"}).content.decode()
+    below = page.split('data-testid="rules-below"')[1]
+    assert "金罗镇" in below and "35000" in below
+    rules = client.get("/policy/rules/", {"region": "141129101", "on": "2024-06-01"})
+    assert "本地已调整" in rules.content.decode()
