@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ["bench.regions_import"]
+BENCHMARKS = ["bench.regions_import", "bench.elders_import", "bench.elders_list"]
 
 
 def main() -> int:

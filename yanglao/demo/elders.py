@@ -313,6 +313,7 @@ def generate_into_db(
         filename=f"generated:{n}",
         source=source,
         progress=progress,
+        estimate=n,
     )
 
 

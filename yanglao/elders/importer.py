@@ -809,13 +809,13 @@ class RiskCalculator:
         "status",
     )
 
-    def __init__(self, on: dt.date):
+    def __init__(self, on: dt.date, rules: list | None = None):
         from yanglao.elders import categories, risk
         from yanglao.policy import engine
 
         self.on = on
         self._risk, self._categories, self._engine = risk, categories, engine
-        self._rules = risk._rule_data()
+        self._rules = risk._rule_data() if rules is None else rules
         self._per_path: dict[str, tuple[tuple, list, Any]] = {}
         self._memo: dict[tuple, str] = {}
         ages: set[int] = set()
@@ -923,11 +923,51 @@ PROFILE_KEYS = (
 )
 
 
+def county_codes() -> frozenset[str]:
+    """Six-digit codes are counties, current or abolished: an ID number issued under
+    another code only gets a warning (DOMAIN.md, GB 11643)."""
+    return frozenset(Region.objects.filter(level=Level.COUNTY).values_list("code", flat=True))
+
+
+def resolve_region(region: Region | None, code: str, scope_path: str) -> RegionInfo | str:
+    """Where a file may be kept, with ``services._file_region``'s rules: the region, or
+    why not."""
+    if region is None:
+        return _("区划代码 %(c)s 不存在") % {"c": code}
+    if region.valid_to is not None:
+        return _("该区划已撤销，请选择现行区划")
+    if region.level < Level.TOWNSHIP:
+        return _("档案应建在乡镇(街道)、村(社区)或网格")
+    if not (region.path == scope_path or region.path.startswith(scope_path + ".")):
+        return _("只能在本人管辖的区划内建档")
+    return RegionInfo(region.code, region.path, not is_urban_name(region.name))
+
+
+def all_regions(scope_path: str) -> dict[str, RegionInfo | str]:
+    """Every region resolved for an uploader (for worker processes: no database there)."""
+    fields = ("code", "path", "level", "valid_to", "name")
+    return {
+        r.code: resolve_region(r, r.code, scope_path)
+        for r in Region.objects.only(*fields).iterator(chunk_size=5000)
+    }
+
+
 class RowChecker:
     """Checks one row at a time with the rules of ``elder_register``; keeps what it
     learns about regions and ID numbers seen earlier in the file."""
 
-    def __init__(self, headers: list[str], *, scope_path: str, today: dt.date, risk=None):
+    def __init__(
+        self,
+        headers: list[str],
+        *,
+        scope_path: str,
+        today: dt.date,
+        risk=None,
+        regions: dict[str, RegionInfo | str] | None = None,
+        known_codes: frozenset[str] | None = None,
+    ):
+        """``regions`` (every region resolved up front, see ``all_regions``) and
+        ``known_codes`` let a worker process check rows without a database."""
         self.columns = map_columns(headers)
         missing = [HEADER[key] for key in REQUIRED if key not in self.columns]
         if missing:
@@ -942,34 +982,23 @@ class RowChecker:
         self.scope_path = scope_path
         self.today = today
         self.risk = risk
-        self.regions: dict[str, RegionInfo | str] = {}
-        self.seen: dict[str, int] = {}
-        # Six-digit codes are counties, current or abolished: an ID number issued under
-        # another code only gets a warning (DOMAIN.md, GB 11643).
-        codes = Region.objects.filter(level=Level.COUNTY).values_list("code", flat=True)
-        self.known_codes = frozenset(codes)
+        self.offline = regions is not None
+        self.regions: dict[str, RegionInfo | str] = regions if regions is not None else {}
+        self.known_codes = known_codes if known_codes is not None else county_codes()
         self.key_by_index = sorted((index, key) for key, index in self.columns.items())
 
     def region(self, code: str) -> RegionInfo | str:
         found = self.regions.get(code)
         if found is not None:
             return found
+        if self.offline:
+            return _("区划代码 %(c)s 不存在") % {"c": code}
         region = (
             Region.objects.filter(code=code)
             .only("code", "path", "level", "valid_to", "name")
             .first()
         )
-        if region is None:
-            found = _("区划代码 %(c)s 不存在") % {"c": code}
-        elif region.valid_to is not None:
-            found = _("该区划已撤销，请选择现行区划")
-        elif region.level < Level.TOWNSHIP:
-            found = _("档案应建在乡镇(街道)、村(社区)或网格")
-        elif not (region.path == self.scope_path or region.path.startswith(self.scope_path + ".")):
-            found = _("只能在本人管辖的区划内建档")
-        else:
-            found = RegionInfo(region.code, region.path, not is_urban_name(region.name))
-        self.regions[code] = found
+        found = self.regions[code] = resolve_region(region, code, self.scope_path)
         return found
 
     def check(self, row_no: int, cells: list[str]) -> tuple[tuple | None, str]:
@@ -1061,14 +1090,6 @@ class RowChecker:
                 values[key] = text[:200]
             elif key == "note":
                 values[key] = text[:2000]
-        if info is not None and not errors:
-            first = self.seen.get(info.number)
-            if first is not None:
-                errors.append(
-                    _("与第 %(n)s 行的身份证号重复（已按第 %(n)s 行处理）") % {"n": first}
-                )
-            else:
-                self.seen[info.number] = row_no
         if errors:
             return None, "；".join(errors)
         full, initials = to_pinyin(name)
@@ -1704,10 +1725,13 @@ def import_rows(
     source: str = "upload",
     request=None,
     compute_risk: bool = True,
+    estimate: int = 0,
 ) -> ImportResult:
     """Check every row, stage the good ones, merge them in one transaction, audit the
     import as one event and write the rejected rows (original cells + reason) to
-    ``rejects_path``. The first row holding 姓名 and 身份证号 is the header."""
+    ``rejects_path``. The first row holding 姓名 and 身份证号 is the header. Files of
+    ``PARALLEL_MIN_ROWS`` rows or more (by ``estimate``) are checked by worker
+    processes, one per core, while this process reads the file and stages."""
     today = today or timezone.localdate()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -1731,24 +1755,31 @@ def import_rows(
             }
         )
     risk = RiskCalculator(today) if compute_risk else None
-    checker = RowChecker(headers, scope_path=scope_region.path, today=today, risk=risk)
+    workers = worker_count(estimate)
+    if workers:
+        checked = _check_in_workers(iterator, headers, scope_region.path, today, risk, workers)
+    else:
+        checker = RowChecker(headers, scope_path=scope_region.path, today=today, risk=risk)
+        checked = _check_here(iterator, checker)
     stage = Stage(imports_dir() / f"stage-{uuid.uuid4().hex}.sqlite3")
     result = ImportResult()
     try:
         total = 0
-        check = checker.check
+        seen: dict[str, int] = {}  # ID hash -> the row that has it first
         add_good, add_bad = stage.add_good, stage.add_bad
-        for row_no, cells in iterator:
-            if not any(cells):
-                continue
+        for row_no, cells, staged, reason in checked:
             total += 1
-            staged, reason = check(row_no, cells)
             if staged is None:
                 add_bad(row_no, cells, reason)
             else:
-                add_good(staged)
+                first = seen.setdefault(staged[1], row_no)
+                if first == row_no:
+                    add_good(staged)
+                else:
+                    add_bad(row_no, cells, _duplicate(first))
             if progress is not None and total % 5000 == 0:
                 progress(total)
+        del seen
         stage.flush()
         result.total = total
         timings["check"] = time.perf_counter() - started
@@ -1809,6 +1840,92 @@ def import_rows(
     timings["total"] = time.perf_counter() - started
     result.timings = timings
     return result
+
+
+def _duplicate(first: int) -> str:
+    return _("与第 %(n)s 行的身份证号重复（已按第 %(n)s 行处理）") % {"n": first}
+
+
+PARALLEL_MIN_ROWS = 50_000
+CHECK_BATCH = 2000
+
+
+def worker_count(estimate: int) -> int:
+    """Worker processes for checking: one per core for a large file on a machine with
+    more than one core, none otherwise (small files are checked in this process)."""
+    import multiprocessing
+
+    cores = os.cpu_count() or 1
+    if estimate < PARALLEL_MIN_ROWS or cores < 2:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(cores, 8)
+
+
+def _check_here(rows, checker: RowChecker):
+    check = checker.check
+    for row_no, cells in rows:
+        if any(cells):
+            yield (row_no, cells, *check(row_no, cells))
+
+
+# The checker of the current parallel check, inherited by the forked workers.
+_FORKED_CHECKER: RowChecker | None = None
+
+
+def _worker_check(batch: list[tuple[int, list[str]]]) -> list[tuple[tuple | None, str]]:
+    """In a forked worker: check a batch with the checker inherited from the parent.
+    The checker holds everything it needs (regions, county codes, policy rules): the
+    worker never touches the parent's database connection."""
+    check = _FORKED_CHECKER.check
+    return [check(row_no, cells) for row_no, cells in batch]
+
+
+def _check_in_workers(rows, headers, scope_path, today, risk, workers: int):
+    """Rows in batches to ``workers`` forked processes, at most two batches each in
+    flight (so memory stays flat), results back in file order. Fork, not spawn: the
+    workers start with Django, the rules and the regions already loaded, and the main
+    module of whatever started the import is not run again."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED_CHECKER
+    _FORKED_CHECKER = RowChecker(
+        headers,
+        scope_path=scope_path,
+        today=today,
+        risk=risk,
+        regions=all_regions(scope_path),
+        known_codes=county_codes(),
+    )
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque = deque()
+
+            def drain(limit: int):
+                while len(pending) > limit:
+                    batch, future = pending.popleft()
+                    results = future.result()
+                    for (row_no, cells), (staged, reason) in zip(batch, results, strict=True):
+                        yield row_no, cells, staged, reason
+
+            batch: list[tuple[int, list[str]]] = []
+            for row_no, cells in rows:
+                if not any(cells):
+                    continue
+                batch.append((row_no, cells))
+                if len(batch) >= CHECK_BATCH:
+                    pending.append((batch, pool.submit(_worker_check, batch)))
+                    batch = []
+                    yield from drain(2 * workers)
+            if batch:
+                pending.append((batch, pool.submit(_worker_check, batch)))
+            yield from drain(0)
+    finally:
+        _FORKED_CHECKER = None
 
 
 def _merge_with_retry(
@@ -1886,6 +2003,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
         job.total = max(estimate - 1, 0)
         result = import_rows(
             rows,
+            estimate=estimate,
             actor=actor,
             scope_region=job.region,
             filename=job.filename,

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
 from yanglao.core.errors import NotFound
@@ -24,7 +24,7 @@ SORTS = {
     "name": ("person__name_pinyin", "pk"),
     "-age": ("person__birth_date", "pk"),
     "age": ("-person__birth_date", "pk"),
-    "risk": ("-risk_level", "pk"),
+    "risk": ("risk_rank", "pk"),
     "recent": ("-updated_at", "pk"),
 }
 
@@ -128,6 +128,13 @@ def elders_for(
     if filters.group:
         scope_region = Region.objects.get(code=filters.region) if filters.region else actor.region
         qs = qs.filter(group_q(filters.group, scope_region, on))
+    if filters.sort == "risk":
+        # high, medium, low: the stored codes do not sort that way by themselves.
+        qs = qs.annotate(
+            risk_rank=Case(
+                When(risk_level="high", then=0), When(risk_level="medium", then=1), default=2
+            )
+        )
     return qs.order_by(*SORTS.get(filters.sort, SORTS["name"]))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_assessment
+from . import views, views_assessment, views_import
 
 app_name = "elders"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.elder_list, name="list"),
     path("new/", views.elder_create, name="create"),
     path("transfers/", views.transfers, name="transfers"),
+    path("import/", views_import.import_page, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
+    path("import/<int:job_id>/", views_import.import_job, name="import_job"),
+    path("import/<int:job_id>/rejects.xlsx", views_import.import_rejects, name="import_rejects"),
     path("transfers/<int:transfer_id>/decide/", views.transfer_decide, name="transfer_decide"),
     path("<int:pk>/", views.elder_detail, name="detail"),
     path("<int:pk>/edit/", views.elder_edit, name="edit"),

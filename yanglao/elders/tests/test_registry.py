@@ -360,3 +360,16 @@ def test_the_due_cutoff_covers_every_day_of_two_years():
         for last in days:
             if last <= on:
                 assert is_due(last, on, 12) == (last <= cutoff), (last, on)
+
+
+def test_sorting_by_risk_puts_high_first(officer):
+    from yanglao.elders.models import Elder as ElderModel
+
+    a = register(officer, id_number=number(seq=11))
+    b = register(officer, id_number=number(seq=13), name="李四")
+    c = register(officer, id_number=number(seq=15), name="王五")
+    ElderModel.objects.filter(pk=a.pk).update(risk_level="low")
+    ElderModel.objects.filter(pk=b.pk).update(risk_level="high")
+    ElderModel.objects.filter(pk=c.pk).update(risk_level="medium")
+    ordered = list(selectors.elders_for(officer, selectors.ElderFilters(sort="risk")))
+    assert ordered == [b, c, a]

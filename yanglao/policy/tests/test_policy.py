@@ -242,9 +242,14 @@ def test_a_bad_group_condition_in_a_pack_is_refused_when_loaded(tmp_path):
 
 def test_a_county_sees_the_local_rules_of_its_townships(client, make_user):
     township = make_user("county_admin", "141129101")
-    services.rule_override(actor=township, rule_id=SUBSIDY, region_code="141129101",
-                           params={"min_per_year": "35000"}, valid_from=dt.date(2024, 1, 1),
-                           source_doc="镇通知")
+    services.rule_override(
+        actor=township,
+        rule_id=SUBSIDY,
+        region_code="141129101",
+        params={"min_per_year": "35000"},
+        valid_from=dt.date(2024, 1, 1),
+        source_doc="镇通知",
+    )
     county = make_user("county_admin", "141129")
     client.force_login(county)
     page = client.get(f"/policy/rules/{SUBSIDY}/", {"region": "141129"}).content.decode()

@@ -7,6 +7,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from yanglao.demo.assessments import load_assessments, load_care_plans
+from yanglao.demo.elders import load_elders
 from yanglao.demo.regions import load_villages, roll_up_populations
 from yanglao.demo.users import load_users
 from yanglao.policy.loader import load_packs
@@ -30,5 +32,10 @@ class Command(BaseCommand):
         packs = load_packs()
         self.stdout.write(f"policy: {packs.packs} packs, {packs.created} new rules")
         users = load_users()
+        elders = load_elders()
+        self.stdout.write(f"elders: {elders} demo elders created")
+        assessed = load_assessments()
+        plans = load_care_plans()
+        self.stdout.write(f"elders: {assessed} assessments, {plans} care plans recorded")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
