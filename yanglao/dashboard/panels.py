@@ -189,7 +189,7 @@ def registry_panel(user: User) -> Panel | None:
                 reverse("elders:transfers"),
                 "warning" if transfers else "",
             ),
-            Item(_("身份证号待核对"), warnings, f"{url}?sort=recent"),
+            Item(_("身份证号待核对"), warnings, f"{url}?idwarn=1"),
             Item(_("在册老人"), base.count(), url),
         ],
     )

@@ -91,6 +91,7 @@ class ElderFilters:
     sort: str = "name"
     plan: str = ""  # "missing": high risk without a current plan; "due": review due
     assess: str = ""  # "due": last assessment older than the interval (or never)
+    id_warning: bool = False  # only files whose ID number carries a warning
 
 
 def elders_for(
@@ -120,6 +121,8 @@ def elders_for(
         qs = qs.filter(
             care_plans__is_current=True, care_plans__review_on__lte=on + dt.timedelta(days=7)
         )
+    if filters.id_warning:
+        qs = qs.exclude(id_warning="")
     if filters.assess == "due":
         months = assessment_interval_months(actor.region, on)
         qs = qs.filter(

@@ -43,6 +43,7 @@ def filters_from(request) -> selectors.ElderFilters:
         sort=get.get("sort", "name"),
         plan=get.get("plan", "") if get.get("plan", "") in ("missing", "due") else "",
         assess=get.get("assess", "") if get.get("assess", "") == "due" else "",
+        id_warning=get.get("idwarn") == "1",
     )
 
 
