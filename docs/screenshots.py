@@ -11,13 +11,16 @@ outside docs/user-guide/img/ is written. Needs Playwright (a dev dependency) and
 Debian's Chromium with the Noto CJK fonts (`make sysdeps`).
 
 Some shots change the demo data (an account is locked, a local rule is added, an
-account is created, a sheet imported); they run in the order below so that each page
-shows what the one before it did.
+account is created, a sheet imported; in the elder registry an elder is registered,
+assessed and given a care plan, the locked account is unlocked to ask for her file, and
+a small list of elders is imported); they run in the order below so that each page shows
+what the one before it did.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import sys
 import tempfile
 from collections.abc import Callable
@@ -29,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from yanglao.demo.server import demo_server, launch_browser  # noqa: E402
+from yanglao.people.idnumbers import make_id_number  # noqa: E402 - no Django needed
 
 
 def _demo_password() -> str:
@@ -82,16 +86,24 @@ class Shooter:
         page.wait_for_url("**/workbench/")
         return page
 
-    def shot(self, page: Page, name: str, *, full: bool | None = None) -> None:
-        """Save img/<name>.png; ``full`` None: the whole page when it is short."""
+    def shot(
+        self, page: Page, name: str, *, full: bool | None = None, element: str | None = None
+    ) -> None:
+        """Save img/<name>.png; ``full`` None: the whole page when it is short;
+        ``element``: only the element this selector finds."""
         if not self.wanted(name):
             return
         page.wait_for_load_state("networkidle")
-        if full is None:
-            height = page.evaluate("document.documentElement.scrollHeight")
-            full = height <= FULL_PAGE_LIMIT
         path = OUT / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full, animations="disabled", caret="hide")
+        if element is not None:
+            page.locator(element).first.screenshot(
+                path=str(path), animations="disabled", caret="hide"
+            )
+        else:
+            if full is None:
+                height = page.evaluate("document.documentElement.scrollHeight")
+                full = height <= FULL_PAGE_LIMIT
+            page.screenshot(path=str(path), full_page=full, animations="disabled", caret="hide")
         self.taken.append(path)
         print(f"  {path.relative_to(ROOT)}  ({path.stat().st_size // 1024} KB)")
 
@@ -292,6 +304,206 @@ def security_pages(s: Shooter) -> None:
     s.shot(page, "forbidden")
 
 
+# ---------------------------------------------------------------- the elder registry
+
+# A fictional elder whose file the registry shots follow: registered through the form in
+# 金罗村, assessed, given a care plan, her full ID number viewed, then asked for by 潞州区.
+VILLAGE = "141129101201"  # 中阳县金罗镇金罗村, zy_village's village
+LUZHOU_COMMUNITY = "140403001001"  # 长治市潞州区长兴社区, in cz_luzhou's district
+ELDER_NAME = "任桂兰"
+ELDER_ID = make_id_number("141129", dt.date(1941, 5, 12), 246)
+# The demo assessment: 53 of 90 points (能力中度受损), raised one level for dementia.
+SCORES = {
+    **dict.fromkeys(("eating", "grooming", "bathing", "dressing_upper", "dressing_lower"), "2"),
+    **dict.fromkeys(("urine_control", "bowel_control", "toileting"), "2"),
+    **dict.fromkeys(("bed_mobility", "bed_chair_transfer", "walking", "stairs"), "2"),
+    **dict.fromkeys(
+        (
+            "time_orientation",
+            "place_orientation",
+            "person_orientation",
+            "memory",
+            "understanding",
+            "expression",
+        ),
+        "3",
+    ),
+    "aggression": "1",
+    "depression": "1",
+    "consciousness": "2",
+    "vision": "1",
+    "hearing": "1",
+    "daily_affairs": "2",
+    "transport": "1",
+    "social_contact": "2",
+}
+
+
+def _wrong_check_character(number: str) -> str:
+    return number[:17] + ("0" if number[17] != "0" else "1")
+
+
+def elder_list_pages(s: Shooter) -> None:
+    page = s.login("zy_county")
+    page.goto("/elders/")
+    s.shot(page, "elder-list", full=False)
+    page.get_by_label("风险等级").select_option("high")
+    page.get_by_label("排序").select_option("-age")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url("**/elders/?*risk=high*")
+    s.shot(page, "elder-list-high", full=False)
+
+
+def elder_file_pages(s: Shooter) -> None:
+    page = s.login("zy_village")
+    page.goto("/elders/new/")
+    # Refused, field by field: a wrong check character, letters in the phone number, a
+    # village outside 金罗村.
+    page.get_by_label("姓名", exact=True).fill(ELDER_NAME)
+    page.get_by_label("身份证号", exact=True).fill(_wrong_check_character(ELDER_ID))
+    page.get_by_label("联系电话", exact=True).fill("0358-33a")
+    page.get_by_label("所属村(社区)代码").fill("141129101202")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    s.shot(page, "elder-create-error", full=False)
+    page.goto("/elders/new/")
+    page.get_by_label("姓名", exact=True).fill(ELDER_NAME)
+    page.get_by_label("身份证号", exact=True).fill(ELDER_ID)
+    page.get_by_label("联系电话", exact=True).fill("13834561234")
+    page.get_by_label("住址").fill("金罗村三组 12 号")
+    page.get_by_label("所属村(社区)代码").fill(VILLAGE)
+    page.get_by_label("居住情况").select_option("alone")
+    page.get_by_label("留守（子女外出务工）").check()
+    page.get_by_label("有人照料").uncheck()
+    page.get_by_label("子女不在本县").check()
+    page.get_by_label("救助类别").select_option("minimum_allowance")
+    page.get_by_label("紧急联系人姓名").fill("任建军")
+    page.get_by_label("与老人关系").select_option("child")
+    page.get_by_label("紧急联系人电话").fill("13912345678")
+    page.get_by_label("联系人居住在本县").uncheck()
+    page.get_by_label("联系人居住在本县").blur()
+    s.shot(page, "elder-create", full=True)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/elders/*/")
+    detail = page.url
+    s.shot(page, "elder-detail-new", full=False)
+
+    page.goto(detail + "assessments/new/")
+    s.shot(page, "elder-assessment-form", full=False)
+    page.get_by_label("评估员").fill("王芳、李建华")
+    page.get_by_label("确诊失智（痴呆）或精神科疾病").check()
+    for code, score in SCORES.items():
+        page.locator(f"select[data-item={code}]").select_option(score)
+    page.get_by_role("button", name="保存评估").click()
+    page.wait_for_url("**/assessments/*/")
+    s.shot(page, "elder-assessment", full=True)
+
+    page.goto(detail + "care-plan/")
+    page.get_by_label("主要需求").fill("独居，子女在外地务工；行动不便，需要定期送药和助餐")
+    page.get_by_label("帮扶措施").fill(
+        "网格员每周上门两次，检查用药和居住安全；\n村幸福院每日送餐；\n党员李春梅结对，每天电话问候"
+    )
+    page.get_by_label("责任人").fill("王秀兰（村委会）、李春梅（网格员）")
+    page.get_by_label("每周探访次数").fill("2")
+    page.get_by_label("紧急联系人及电话").fill("任建军（儿子）139****5678")
+    page.get_by_label("应急处置流程").fill(
+        "发现异常先拨打 120，同时通知儿子和村委会；村委会 30 分钟内到场"
+    )
+    page.get_by_label("复核日期").fill((dt.date.today() + dt.timedelta(days=90)).isoformat())
+    page.get_by_label("复核日期").blur()
+    s.shot(page, "elder-care-plan", full=True)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(detail)
+    s.shot(page, "elder-detail", full=True)
+    # The decisions written out: every trace opened.
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    s.shot(page, "elder-detail-rules", element=".col-lg-6:has([data-testid=groups])")
+    page.get_by_role("button", name="查看完整号码（记录日志）").click()
+    page.get_by_test_id("full-id").wait_for()
+    s.shot(page, "elder-reveal", element=".card:has(#id-number)")
+    # An export of the list, for the access log below.
+    page.goto("/elders/?risk=high")
+    with page.expect_download():
+        page.get_by_role("link", name="导出 Excel").click()
+
+
+def elder_transfer_pages(s: Shooter) -> None:
+    # cz_luzhou was locked by login_pages: the security administrator unlocks it.
+    page = s.login("secadmin")
+    page.goto("/accounts/users/?q=cz_luzhou")
+    page.get_by_role("link", name="cz_luzhou", exact=True).click()
+    page.get_by_role("button", name="解除锁定").click()
+    page.wait_for_load_state()
+    # 潞州区 registers the same ID number: 409, with a button to ask for the file.
+    page = s.login("cz_luzhou")
+    page.goto("/elders/new/")
+    page.get_by_label("姓名", exact=True).fill(ELDER_NAME)
+    page.get_by_label("身份证号", exact=True).fill(ELDER_ID)
+    page.get_by_label("所属村(社区)代码").fill(LUZHOU_COMMUNITY)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_test_id("id-conflict").wait_for()
+    s.shot(page, "elder-conflict", full=False)
+    page.get_by_role("button", name="申请把该档案转入本辖区").click()
+    page.wait_for_url("**/elders/transfers/")
+    s.shot(page, "elder-transfer-requested", full=False)
+    page = s.login("zy_village")
+    page.goto("/elders/transfers/")
+    s.shot(page, "elder-transfers", full=False)
+
+
+def elder_import_pages(s: Shooter) -> None:
+    page = s.login("zy_village")
+    page.goto("/elders/import/")
+    page.get_by_text("模板的列", exact=True).click()
+    s.shot(page, "elder-import")
+
+    def number(year: int, seq: int) -> str:
+        return make_id_number("141129", dt.date(year, 3, 8), seq)
+
+    head = (
+        "姓名,身份证号,联系电话,住址,所属村(社区)代码,户籍/常住,居住情况,留守,有人照料,"
+        "无子女,子女不在本县,救助类别,计生特殊家庭,孤寡,党员,长护险失能等级,备注"
+    )
+    rows = [
+        # good: code 1 (独居), 15-digit number, words
+        f"冯玉珍,{number(1944, 402)},13934561111,金罗村一组,{VILLAGE},户籍且常住,1,否,否,"
+        "否,是,低保,否,否,否,,",
+        f"冯德明,{number(1950, 413)},,金罗村一组,{VILLAGE},户籍,空巢,是,是,否,是,无,否,否,是,,",
+        f"贺秀英,141129380611042,,金罗村二组,{VILLAGE},,3,,,,,,,,,1,",
+        # bad
+        f"贺长福,{_wrong_check_character(number(1946, 415))},,,{VILLAGE},,,,,,,,,,,,",
+        f"田志刚,{number(1975, 417)},,,{VILLAGE},,,,,,,,,,,,",
+        f"田桂英,{number(1949, 422)},,,141129101202,,,,,,,,,,,,",
+        f"温来福,{number(1942, 431)},,,{VILLAGE},,9,可能,,,,,,,,,",
+        f"冯玉珍,{number(1944, 402)},,,{VILLAGE},,,,,,,,,,,,",
+    ]
+    sheet = Path(tempfile.mkdtemp()) / "金罗村老人.csv"
+    sheet.write_text(head + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    page.get_by_label("老年人信息表（.xlsx 或 .csv）").set_input_files(str(sheet))
+    page.get_by_role("button", name="上传并导入").click()
+    page.get_by_test_id("import-counts").wait_for()
+    s.shot(page, "elder-import-result")
+
+
+def elder_workbench_pages(s: Shooter) -> None:
+    # After the imports and the transfer request: the registry panel has work on it.
+    s.shot(s.login("zy_village"), "elder-workbench-village", full=False)
+    page = s.login("zy_county")
+    s.shot(page, "elder-workbench-county", full=False)
+    page.get_by_role("link", name="高风险老人未制定一人一策").click()
+    page.wait_for_url("**/elders/?plan=missing")
+    s.shot(page, "elder-list-from-workbench", full=False)
+
+
+def elder_phone_and_log_pages(s: Shooter) -> None:
+    page = s.login("zy_village", phone=True)
+    page.goto("/elders/")
+    s.shot(page, "elder-phone-list", full=False)
+    page = s.login("auditor")
+    page.goto("/accounts/access-log/")
+    s.shot(page, "elder-access-log", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -300,6 +512,12 @@ STEPS: list[Callable[[Shooter], None]] = [
     policy_pages,
     account_pages,
     security_pages,
+    elder_list_pages,
+    elder_file_pages,
+    elder_transfer_pages,
+    elder_import_pages,
+    elder_workbench_pages,
+    elder_phone_and_log_pages,
 ]
 
 
