@@ -91,3 +91,33 @@ def roll_up_populations() -> None:
                 **{name: Sum(name) for name in POP_FIELDS}
             )
             Region.objects.filter(code=code).update(population_year=2023, **sums)
+
+
+# County codes that elders' older ID numbers still carry: kept as abolished regions with
+# their successors, as the platform keeps every region that old records point to.
+# Dates are approximate (demo data); check them before relying on them.
+HISTORIC = [
+    # code, name, level, abolished on, successor, note
+    ("1423", "吕梁地区", Level.CITY, "2004-07-01", "1411", "撤地设市，改为吕梁市"),
+    ("142332", "中阳县（吕梁地区）", Level.COUNTY, "2004-07-01", "141129", "随吕梁撤地设市改码"),
+    ("140402", "城区", Level.COUNTY, "2018-05-01", "140403", "与郊区合并设立潞州区"),
+    ("330227", "鄞县", Level.COUNTY, "2002-04-01", "330212", "撤县设鄞州区"),
+    ("330283", "奉化市", Level.COUNTY, "2016-09-01", "330213", "撤市设奉化区"),
+    ("350427", "沙县", Level.COUNTY, "2021-02-01", "350405", "撤县设沙县区"),
+]
+
+
+@transaction.atomic
+def load_historic() -> int:
+    rows = [
+        region_row(
+            code, name, code[: 2 if level == Level.CITY else 4], level, path_of(code), "demo"
+        )
+        for code, name, level, *_rest in HISTORIC
+    ]
+    _upsert(rows)
+    for code, _name, _level, valid_to, successor, note in HISTORIC:
+        Region.objects.filter(code=code).update(
+            valid_to=dt.date.fromisoformat(valid_to), successor_id=successor, change_note=note
+        )
+    return len(HISTORIC)

@@ -477,6 +477,8 @@ def transfer_offer(
 ) -> Transfer:
     """The sending side offers its file to another region."""
     _ensure_writer(actor)
+    if elder.status != ElderStatus.ACTIVE:
+        raise Conflict(_("只有在册的档案可以转出"), code="elder_inactive")
     to_region = Region.objects.filter(code=to_region_code).first()
     if to_region is None or to_region.level < Level.TOWNSHIP or to_region.valid_to:
         raise ValidationFailed(fields={"to_region": [_("请填写现行的乡镇(街道)或村(社区)代码")]})

@@ -16,6 +16,7 @@ from yanglao.core.paging import paginate, query_without_page
 from yanglao.regions.views import crumbs_for
 
 from . import categories, risk, selectors, services
+from .assessment_services import ASSESSMENT_WRITERS
 from .forms import CarePlanForm, ElderForm, StatusForm, TransferOfferForm, TransferRequestForm
 from .models import AbilityLevel, ElderStatus, RiskLevel, TransferStatus
 
@@ -111,6 +112,7 @@ def elder_detail(request, pk: int):
             "crumbs": crumbs_for(elder.region, actor),
             "can_write": actor.role in ELDER_WRITERS,
             "can_reveal": actor.role in SENSITIVE_VIEWERS,
+            "can_assess": actor.role in ASSESSMENT_WRITERS,
             "status_form": StatusForm(initial={"status": elder.status, "on": today}),
             "offer_form": TransferOfferForm(),
         },

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
-from yanglao.demo.regions import load_villages, roll_up_populations
+from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.users import load_users
 from yanglao.policy.loader import load_packs
 from yanglao.regions.importer import import_national
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         if Region.objects.filter(level__lte=4).count() < 40000:
             result = import_national(settings.REGION_DATA_DIR)
             self.stdout.write(f"regions: {result.total} national regions loaded")
+        load_historic()
         villages = load_villages()
         roll_up_populations()
         self.stdout.write(f"regions: {villages} demo villages/communities")
