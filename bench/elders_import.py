@@ -112,10 +112,57 @@ def _job(filename: str):
     return job, time.perf_counter() - started
 
 
+def colleague(stop, out: dict) -> None:
+    """Another officer registering elders, one every half second, while the import
+    merges: how long does each write wait?"""
+    import datetime as dt
+
+    from django.db import connection as own  # this thread's own connection
+
+    from yanglao.accounts.models import User
+    from yanglao.elders import services
+    from yanglao.elders.models import ImportJob
+    from yanglao.people.idnumbers import make_id_number
+
+    user = User.objects.get(username="bench")
+    waits: list[float] = []
+    refused = 0
+    while not stop.is_set():
+        if ImportJob.objects.filter(status="committing").exists():
+            break
+        time.sleep(0.2)
+    seq = 0
+    while not stop.is_set() and ImportJob.objects.filter(status="committing").exists():
+        seq += 1
+        number = make_id_number("140403", dt.date(1950, 1, 1) + dt.timedelta(days=seq), 999)
+        started = time.perf_counter()
+        try:
+            services.elder_register(
+                actor=user, name="同事", id_number=number, region_code="140403001001"
+            )
+        except Exception:  # "database is locked" on SQLite
+            refused += 1
+        waits.append(time.perf_counter() - started)
+        time.sleep(0.5)
+    own.close()
+    out.update({"writes": len(waits), "max_wait": max(waits, default=0.0), "refused": refused})
+
+
 def phase_import(filename: str) -> dict:
     """The import as an officer runs it: a job on the uploaded file, to the end (the
-    slice is imported a second time too: nothing may change)."""
+    slice is imported a second time too: nothing may change). During the big import a
+    colleague keeps registering elders (see ``colleague``)."""
+    import threading
+
+    stop, other = threading.Event(), {}
+    thread = None
+    if filename == "big.xlsx":
+        thread = threading.Thread(target=colleague, args=(stop, other), daemon=True)
+        thread.start()
     job, elapsed = _job(filename)
+    if thread is not None:
+        stop.set()
+        thread.join(timeout=60)
     again = {}
     if filename == "slice.xlsx":
         second, seconds = _job(filename)
@@ -126,6 +173,7 @@ def phase_import(filename: str) -> dict:
         }
     return {
         **again,
+        "colleague": other,
         "seconds": elapsed,
         "status": job.status,
         "error": job.error,
@@ -228,12 +276,12 @@ def phase_iex(filename: str) -> dict:
             instance.birth_date, instance.sex = info.birth_date, info.sex
 
     class ChoiceWidget(widgets.Widget):
-        def __init__(self, table, **kw):
-            self.table = table
+        def __init__(self, table, default, **kw):
+            self.table, self.default = table, default
             super().__init__(**kw)
 
         def clean(self, value, row=None, **kwargs):
-            return self.table.get(str(value or ""), None)
+            return self.table.get(str(value or ""), self.default)
 
     class BoolWidget(widgets.Widget):
         def clean(self, value, row=None, **kwargs):
@@ -251,15 +299,17 @@ def phase_iex(filename: str) -> dict:
         living_situation = fields.Field(
             attribute="living_situation",
             column_name="living_situation",
-            widget=ChoiceWidget(imp.LIVING_WORDS),
+            widget=ChoiceWidget(imp.LIVING_WORDS, "with_family"),
         )
         welfare = fields.Field(
-            attribute="welfare", column_name="welfare", widget=ChoiceWidget(imp.WELFARE_WORDS)
+            attribute="welfare",
+            column_name="welfare",
+            widget=ChoiceWidget(imp.WELFARE_WORDS, "none"),
         )
         residence = fields.Field(
             attribute="residence",
             column_name="residence",
-            widget=ChoiceWidget(imp.RESIDENCE_WORDS),
+            widget=ChoiceWidget(imp.RESIDENCE_WORDS, "both"),
         )
         left_behind = bool_field("left_behind")
         has_carer = bool_field("has_carer")
@@ -353,7 +403,7 @@ def main() -> None:
         f"({prepared['file_mb']:.0f} MB)"
     )
     imported = run("import", "big.xlsx")
-    if imported["status"] != "done" or imported["created"] != N:
+    if imported["status"] != "done" or imported["created"] < N:
         raise SystemExit(f"the import did not create every row: {imported}")
     rate = N / imported["seconds"]
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in imported["timings"].items() if k != "total")
@@ -378,6 +428,14 @@ def main() -> None:
         f"{peak * 1024 * 1024 / N:,.0f} bytes/row (goal < {GOALS['memory_gb']} GB) "
         f"{'OK' if peak < GOALS['memory_gb'] * 1024 else 'ABOVE GOAL'}"
     )
+    other = imported.get("colleague") or {}
+    if other.get("writes"):
+        log(
+            f"a colleague registering an elder every 0.5 s during the merge: "
+            f"{other['writes']} writes, longest wait {other['max_wait']:.1f} s, "
+            f"{other['refused']} refused (SQLite's busy timeout is 10 s; PostgreSQL "
+            f"does not make them wait)"
+        )
     ours = run("import", "slice.xlsx")
     iex = run("iex", "slice.xlsx")
     ours_rate = SLICE / ours["seconds"]

@@ -385,8 +385,14 @@ def cell_text(value: Any) -> str:
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+_SPECIAL = ("'", " ", "\t", "\n", "\r")
+
+
 def _xml_text(raw: bytes) -> str:
-    text = raw.decode("utf-8")
+    return _clean_text(raw.decode("utf-8"))
+
+
+def _clean_text(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "_x" in text:
@@ -560,7 +566,10 @@ def iter_xlsx(path: str | Path) -> tuple[int, Iterator[tuple[int, list[str]]]]:
                                 raise UnsupportedSheet("cells out of order")
                             row.extend([""] * (index - len(row)))
                     if kind == b"inlineStr":
-                        row.append(_xml_text(inline))
+                        text = inline.decode("utf-8")
+                        if "&" in text or "_x" in text or text[:1] in _SPECIAL or text[-1:] == " ":
+                            text = _clean_text(text)
+                        row.append(text)
                     elif not value:
                         row.append("")
                     elif kind == b"s":
@@ -816,14 +825,15 @@ class RiskCalculator:
         self.on = on
         self._risk, self._categories, self._engine = risk, categories, engine
         self._rules = risk._rule_data() if rules is None else rules
-        self._per_path: dict[str, tuple[tuple, list, Any]] = {}
+        self._per_path: dict[str, tuple[int, list, Any]] = {}
+        self._signatures: dict[tuple, int] = {}
         self._memo: dict[tuple, str] = {}
         ages: set[int] = set()
         for rule in self._rules:
             _collect_ages(rule.params, ages)
         self._breaks = sorted({a for age in ages for a in (age, age + 1)})
 
-    def _resolved(self, path: str) -> tuple[tuple, list, Any]:
+    def _resolved(self, path: str) -> tuple[int, list, Any]:
         found = self._per_path.get(path)
         if found is None:
             groups = self._categories.applicable_groups(path, self.on, self._rules)
@@ -832,7 +842,9 @@ class RiskCalculator:
                 (res.rule_id, tuple(step.rule.pk for step in res.trace))
                 for res in [*groups, *([rule] if rule is not None else [])]
             )
-            found = self._per_path[path] = (signature, groups, rule)
+            # Regions resolving to the same rules share one small number in the memo key.
+            number = self._signatures.setdefault(signature, len(self._signatures))
+            found = self._per_path[path] = (number, groups, rule)
         return found
 
     def level(self, path: str, facts: tuple) -> str:
@@ -934,22 +946,25 @@ def resolve_region(region: Region | None, code: str, scope_path: str) -> RegionI
     why not."""
     if region is None:
         return _("区划代码 %(c)s 不存在") % {"c": code}
-    if region.valid_to is not None:
+    return _resolve(
+        region.code, region.path, region.level, region.valid_to, region.name, scope_path
+    )
+
+
+def _resolve(code, path, level, valid_to, name, scope_path) -> RegionInfo | str:
+    if valid_to is not None:
         return _("该区划已撤销，请选择现行区划")
-    if region.level < Level.TOWNSHIP:
+    if level < Level.TOWNSHIP:
         return _("档案应建在乡镇(街道)、村(社区)或网格")
-    if not (region.path == scope_path or region.path.startswith(scope_path + ".")):
+    if not (path == scope_path or path.startswith(scope_path + ".")):
         return _("只能在本人管辖的区划内建档")
-    return RegionInfo(region.code, region.path, not is_urban_name(region.name))
+    return RegionInfo(code, path, not is_urban_name(name))
 
 
 def all_regions(scope_path: str) -> dict[str, RegionInfo | str]:
     """Every region resolved for an uploader (for worker processes: no database there)."""
-    fields = ("code", "path", "level", "valid_to", "name")
-    return {
-        r.code: resolve_region(r, r.code, scope_path)
-        for r in Region.objects.only(*fields).iterator(chunk_size=5000)
-    }
+    rows = Region.objects.values_list("code", "path", "level", "valid_to", "name")
+    return {row[0]: _resolve(*row, scope_path) for row in rows.iterator(chunk_size=5000)}
 
 
 class RowChecker:
@@ -985,7 +1000,10 @@ class RowChecker:
         self.offline = regions is not None
         self.regions: dict[str, RegionInfo | str] = regions if regions is not None else {}
         self.known_codes = known_codes if known_codes is not None else county_codes()
-        self.key_by_index = sorted((index, key) for key, index in self.columns.items())
+        self.optional = sorted(
+            (index, key) for key, index in self.columns.items() if key not in REQUIRED
+        )
+        self._values: dict[tuple[str, str], tuple[Any, str]] = {}
 
     def region(self, code: str) -> RegionInfo | str:
         found = self.regions.get(code)
@@ -1037,51 +1055,12 @@ class RowChecker:
             else:
                 region = found
         values: dict[str, Any] = {}
-        for index, key in self.key_by_index:
-            if key in ("name", "id_number", "region"):
-                continue
+        cache = self._values
+        for index, key in self.optional:
             text = cells[index]
             if not text:
                 continue
-            if key in BOOL_FIELDS_SET:
-                value = BOOL_WORDS.get(text.lower())
-                if value is None:
-                    errors.append(
-                        _("%(col)s：应填“是”或“否”，现为“%(v)s”") % {"col": HEADER[key], "v": text}
-                    )
-                values[key] = value
-            elif key == "living_situation":
-                value = LIVING_WORDS.get(_choice_key(text))
-                if value is None:
-                    errors.append(
-                        _(
-                            "居住情况：无法识别“%(v)s”，可填 1–8（MZ/T 039-2013）"
-                            "或 独居、空巢、与子女同住、养老机构等"
-                        )
-                        % {"v": text}
-                    )
-                values[key] = value
-            elif key == "residence":
-                value = RESIDENCE_WORDS.get(_choice_key(text))
-                if value is None:
-                    errors.append(
-                        _("户籍/常住：无法识别“%(v)s”，可填 户籍、常住 或 户籍且常住") % {"v": text}
-                    )
-                values[key] = value
-            elif key == "welfare":
-                value = WELFARE_WORDS.get(_choice_key(text))
-                if value is None:
-                    errors.append(
-                        _("救助类别：无法识别“%(v)s”，可填 特困、低保、经济困难 或 无")
-                        % {"v": text}
-                    )
-                values[key] = value
-            elif key == "ltc_grade":
-                value = LTC_WORDS.get(_choice_key(text))
-                if value is None:
-                    errors.append(_("长护险失能等级应为 0 到 5"))
-                values[key] = value
-            elif key == "phone":
+            if key == "phone":
                 phone = text.replace("-", "").replace(" ", "")
                 if not phone.isdigit() or not 5 <= len(phone) <= 20:
                     errors.append(_("电话只能是 5 到 20 位数字"))
@@ -1090,6 +1069,16 @@ class RowChecker:
                 values[key] = text[:200]
             elif key == "note":
                 values[key] = text[:2000]
+            else:
+                hit = cache.get((key, text))
+                if hit is None:
+                    hit = parse_choice(key, text)
+                    if len(cache) < 10000:
+                        cache[(key, text)] = hit
+                value, error = hit
+                if error:
+                    errors.append(error)
+                values[key] = value
         if errors:
             return None, "；".join(errors)
         full, initials = to_pinyin(name)
@@ -1142,6 +1131,45 @@ class RowChecker:
 
 
 BOOL_FIELDS_SET = frozenset(BOOL_KEYS)
+
+
+def parse_choice(key: str, text: str) -> tuple[Any, str]:
+    """(value, "") or (None, why) for a cell of a yes/no or code-table column."""
+    if key in BOOL_FIELDS_SET:
+        value = BOOL_WORDS.get(text.lower())
+        if value is None:
+            return None, _("%(col)s：应填“是”或“否”，现为“%(v)s”") % {"col": HEADER[key], "v": text}
+        return value, ""
+    if key == "living_situation":
+        value = LIVING_WORDS.get(_choice_key(text))
+        if value is None:
+            return None, _(
+                "居住情况：无法识别“%(v)s”，可填 1–8（MZ/T 039-2013）"
+                "或 独居、空巢、与子女同住、养老机构等"
+            ) % {"v": text}
+        return value, ""
+    if key == "residence":
+        value = RESIDENCE_WORDS.get(_choice_key(text))
+        if value is None:
+            return None, _("户籍/常住：无法识别“%(v)s”，可填 户籍、常住 或 户籍且常住") % {
+                "v": text
+            }
+        return value, ""
+    if key == "welfare":
+        value = WELFARE_WORDS.get(_choice_key(text))
+        if value is None:
+            return None, _("救助类别：无法识别“%(v)s”，可填 特困、低保、经济困难 或 无") % {
+                "v": text
+            }
+        return value, ""
+    if key == "ltc_grade":
+        value = LTC_WORDS.get(_choice_key(text))
+        if value is None:
+            return None, _("长护险失能等级应为 0 到 5")
+        return value, ""
+    return text, ""
+
+
 # The table keys seen seen 2 000 000 times on a large import: normalise cheaply.
 _CHOICE_CACHE: dict[str, str] = {}
 
@@ -1156,16 +1184,23 @@ def _choice_key(text: str) -> str:
     return key
 
 
+_PROFILE_SLOTS = None
+
+
 def new_profile(staged: tuple) -> dict[str, Any]:
     """The profile of a new file: the cells given, the defaults for the rest."""
+    global _PROFILE_SLOTS
+    if _PROFILE_SLOTS is None:
+        _PROFILE_SLOTS = [(k, S[k], DEFAULTS[k], k in BOOL_FIELDS_SET) for k in PROFILE_KEYS]
     out = {}
-    for key in PROFILE_KEYS:
-        value = staged[S[key]]
-        out[key] = DEFAULTS[key] if value is None else value
+    for key, slot, default, is_bool in _PROFILE_SLOTS:
+        value = staged[slot]
+        if value is None:
+            out[key] = default
+        else:
+            out[key] = bool(value) if is_bool else value
     rural = staged[S["rural"]]
     out["rural"] = bool(staged[S["rural_default"]]) if rural is None else bool(rural)
-    for key in BOOL_KEYS:
-        out[key] = bool(out[key])
     return out
 
 
@@ -1846,21 +1881,27 @@ def _duplicate(first: int) -> str:
     return _("与第 %(n)s 行的身份证号重复（已按第 %(n)s 行处理）") % {"n": first}
 
 
-PARALLEL_MIN_ROWS = 50_000
+PARALLEL_MIN_ROWS = 20_000
 CHECK_BATCH = 2000
 
 
+PARALLEL_MIN_CORES = 4
+
+
 def worker_count(estimate: int) -> int:
-    """Worker processes for checking: one per core for a large file on a machine with
-    more than one core, none otherwise (small files are checked in this process)."""
+    """Worker processes for checking a large file: one per core but one, on a machine
+    of ``PARALLEL_MIN_CORES`` or more. This process still reads the file, hands out the
+    rows and stages the results (about a third of the work), so on two cores the
+    workers only add overhead (measured: the check took 1.4-2x longer), and small
+    files are not worth the fork."""
     import multiprocessing
 
     cores = os.cpu_count() or 1
-    if estimate < PARALLEL_MIN_ROWS or cores < 2:
+    if estimate < PARALLEL_MIN_ROWS or cores < PARALLEL_MIN_CORES:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    return min(cores, 8)
+    return min(cores - 1, 8)
 
 
 def _check_here(rows, checker: RowChecker):
@@ -1991,8 +2032,8 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
             fields: dict[str, Any] = {"processed": done}
             if committing:
                 fields.update(status=ImportStatus.COMMITTING, total=done)
-            elif done > job.total:
-                fields["total"] = done
+            elif job.total and done > job.total:  # the estimate was short
+                job.total = fields["total"] = done
             ImportJob.objects.filter(pk=job.pk).update(**fields)
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING, error="")
@@ -2021,6 +2062,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
         _fail(job, _("导入失败：系统内部错误，已记录，请联系管理员"), actor, request)
     else:
         log.info("elder import job %s: %s", job.pk, result.timings)
+        _forget_upload(job)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.DONE,
             total=result.total,
@@ -2035,6 +2077,19 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
     job.refresh_from_db()
     job.timings = result.timings if result is not None else {}
     return job
+
+
+def _forget_upload(job: ImportJob) -> None:
+    """An uploaded file holds full ID numbers in clear: once imported it goes (its hash
+    stays on the job and in the audit event; the rejected rows stay downloadable). A
+    failed job keeps its file so that it can be looked into and run again."""
+    path = Path(job.upload_path)
+    try:
+        inside = path.resolve().is_relative_to(imports_dir().resolve())
+    except OSError:
+        return
+    if inside:
+        path.unlink(missing_ok=True)
 
 
 def _fail(job: ImportJob, message: str, actor, request) -> None:

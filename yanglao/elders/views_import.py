@@ -121,11 +121,15 @@ def import_job(request, job_id: int):
     return render(request, "elders/import_job.html", context)
 
 
-def _percent(job: ImportJob) -> int:
+def _percent(job: ImportJob) -> int | None:
+    """How far the job is; None while running without a row count to go by (a file
+    that does not say how many rows it has: the bar is then shown moving, unnumbered)."""
     if job.status in (ImportStatus.DONE, ImportStatus.COMMITTING):
         return 100
+    if job.status == ImportStatus.FAILED:
+        return 100
     if not job.total:
-        return 0
+        return None
     return min(99, job.processed * 100 // job.total)
 
 

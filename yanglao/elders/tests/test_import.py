@@ -8,6 +8,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 
 import pytest
 from django.test import RequestFactory
@@ -88,7 +89,7 @@ def row(
 
 def xlsx(tmp_path, rows, name="elders.xlsx", headers=HEAD):
     path = tmp_path / name
-    importer.write_xlsx(path, list(headers), rows, safe=False)
+    importer.write_xlsx(path, list(headers), rows, safe=False, rows_hint=len(rows))
     return path
 
 
@@ -172,7 +173,15 @@ def mixed(tmp_path, county, luzhou):
     return path, rows
 
 
-def test_a_mixed_file_imports_the_good_rows_and_returns_every_bad_one(mixed, county):
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "worker-processes"])
+def test_a_mixed_file_imports_the_good_rows_and_returns_every_bad_one(
+    mixed, county, workers, monkeypatch
+):
+    if workers:  # check in forked worker processes, in batches of 4, as a large file is
+        monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 1)
+        monkeypatch.setattr(importer, "PARALLEL_MIN_CORES", 2)
+        monkeypatch.setattr(importer, "CHECK_BATCH", 4)
+        assert importer.worker_count(13) >= 1 or (os.cpu_count() or 1) < 2
     path, rows = mixed
     before = Elder.objects.count()
     job = run_file(county, path)
@@ -395,6 +404,7 @@ def test_an_upload_through_the_page_shows_the_result_and_the_rejects(client, cou
         response = client.post(reverse("elders:import"), {"file": handle})
     assert response.status_code == 302
     job = ImportJob.objects.get()
+    assert not os.path.exists(job.upload_path)  # full ID numbers are not kept once imported
     assert response["Location"] == reverse("elders:import_job", args=[job.pk])
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -493,3 +503,30 @@ def test_a_full_export_is_refused_without_the_permission_and_logged_with_it(make
     values = dict(zip(*read_xlsx(response.content)[1:3], strict=False))
     assert values["身份证号"] == id_number and values["联系电话"] == "13812345678"
     assert AccessLog.objects.get(kind=AccessKind.EXPORT).detail["full_values"] is True
+
+
+# The generator --------------------------------------------------------------------------------
+
+
+def test_the_generator_writes_an_import_file_that_imports_cleanly(tmp_path, county):
+    from django.core.management import call_command
+
+    path = tmp_path / "generated.csv"
+    call_command("generate_elders", 300, "--region", "141129", "--seed", "3", "--csv", str(path))
+    job = run_file(county, path)
+    assert (job.total, job.created, job.rejected) == (300, 300, 0), job.error
+    today = timezone.localdate()
+    elders = Elder.objects.select_related("person").filter(region_path__startswith="00.14.1411.")
+    ages = [services.age_on(e.person.birth_date, today) for e in elders]
+    assert min(ages) >= 60 and max(ages) <= 103
+    assert {e.living_situation for e in elders} >= {"alone", "spouse_only", "with_family"}
+    assert len({e.person.name for e in elders}) > 250  # Faker zh_CN surnames, older given names
+
+
+def test_load_elders_fills_the_demo_once(db):
+    from yanglao.demo.elders import load_elders
+
+    assert load_elders(40, seed=5) == 40
+    assert load_elders(40, seed=5) == 0  # idempotent: already 40
+    assert Elder.objects.count() == 40
+    assert AuditEvent.objects.filter(action="elder.import").count() == 1
