@@ -11,6 +11,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
+from . import import_tasks  # noqa: F401  (Huey discovers tasks.py only)
 from .models import Elder, ElderStatus
 from .risk import refresh_risks
 

@@ -1,8 +1,7 @@
 """Import pages: upload a sheet, follow the job, download the template and the rejects.
 
-Mounted by ``yanglao/elders/urls.py`` with ``*views_import.urlpatterns`` (names
-``elders:import``, ``elders:import_template``, ``elders:import_job``,
-``elders:import_rejects``).
+Mounted in ``yanglao/elders/urls.py`` as ``elders:import``, ``elders:import_template``,
+``elders:import_job`` and ``elders:import_rejects``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from django import forms
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -244,11 +242,3 @@ def template_bytes() -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-urlpatterns = [
-    path("import/", import_page, name="import"),
-    path("import/template.xlsx", import_template, name="import_template"),
-    path("import/<int:job_id>/", import_job, name="import_job"),
-    path("import/<int:job_id>/rejects.xlsx", import_rejects, name="import_rejects"),
-]

@@ -12,7 +12,7 @@ import os
 
 import pytest
 from django.test import RequestFactory
-from django.urls import clear_url_caches, reverse
+from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
@@ -32,15 +32,9 @@ REASON = importer.REASON_HEADER
 
 
 @pytest.fixture(autouse=True)
-def _import_urls():
-    """Until yanglao/elders/urls.py mounts ``views_import.urlpatterns`` (its owner adds
-    them), mount them here; once mounted this does nothing."""
-    from yanglao.elders import urls, views_import
-
-    if not any(getattr(p, "name", None) == "import" for p in urls.urlpatterns):
-        urls.urlpatterns[:0] = views_import.urlpatterns
-        clear_url_caches()
-    yield
+def _var_dir(settings, tmp_path):
+    """Uploads, stages and rejects go under a temporary VAR_DIR, not the developer's."""
+    settings.VAR_DIR = tmp_path / "var"
 
 
 def number(birth=dt.date(1945, 3, 1), seq=123, region="141129") -> str:
@@ -417,6 +411,22 @@ def test_an_upload_through_the_page_shows_the_result_and_the_rejects(client, cou
     assert AccessLog.objects.filter(kind=AccessKind.EXPORT, object_type="ImportJob").exists()
     listing = client.get(reverse("elders:import"))
     assert path.name in listing.content.decode()
+
+
+def test_a_large_file_goes_to_the_background_job(
+    client, county, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from yanglao.elders import import_tasks, views_import
+
+    monkeypatch.setattr(views_import, "INLINE_MAX_BYTES", 0)  # every file is "large"
+    client.force_login(county)
+    path = xlsx(tmp_path, [row("钟秀兰", number(dt.date(1942, 2, 2), 71))])
+    with open(path, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("elders:import"), {"file": handle})
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("elders:import_job", args=[job.pk])
+    assert job.status == ImportStatus.DONE and job.created == 1  # Huey is immediate in tests
+    assert import_tasks.run_import_job.call_local(job.pk) == "skipped"  # never twice
 
 
 def test_the_job_page_shows_progress_and_polls_while_running(client, county):
