@@ -15,7 +15,10 @@ from yanglao.accounts.services import token_authenticate
 from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
+from yanglao.alerts.api import router as alerts_router
 from yanglao.elders.api_assessment import router as assessments_router
+from yanglao.notify.api import router as notify_router
+from yanglao.visits.api import router as visits_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 
@@ -169,3 +172,6 @@ api.add_router("/", accounts_router)
 api.add_router("/policy", policy_router)
 api.add_router("/elders", elders_router)
 api.add_router("/elders", assessments_router)
+api.add_router("/", visits_router)
+api.add_router("/", alerts_router)
+api.add_router("/", notify_router)

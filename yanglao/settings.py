@@ -155,6 +155,9 @@ INSTALLED_APPS = [
     "yanglao.dashboard",
     "yanglao.people",
     "yanglao.elders",
+    "yanglao.notify",
+    "yanglao.visits",
+    "yanglao.alerts",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ urlpatterns = [
     path("policy/", include("yanglao.policy.urls")),
     path("workbench/", include("yanglao.dashboard.urls")),
     path("elders/", include("yanglao.elders.urls")),
+    path("visits/", include("yanglao.visits.urls")),
+    path("alerts/", include("yanglao.alerts.urls")),
+    path("messages/", include("yanglao.notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -1,0 +1,1 @@
+"""Workbench panels of this app (registered in yanglao.dashboard.panels)."""
