@@ -12,15 +12,15 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from yanglao.accounts.api import router as accounts_router
 from yanglao.accounts.services import token_authenticate
+from yanglao.alerts.api import router as alerts_router
 from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
-from yanglao.alerts.api import router as alerts_router
 from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.notify.api import router as notify_router
-from yanglao.visits.api import router as visits_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
+from yanglao.visits.api import router as visits_router
 
 
 class BearerAuth(HttpBearer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -233,6 +234,14 @@ if _redis_url:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": _redis_url})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+
+# Notifications (SMS, app messages): every message is kept in the database; the adapter
+# decides where it goes. The default writes it to the log (no outside calls).
+NOTIFY_ADAPTER = env_str("YANGLAO_NOTIFY_ADAPTER", "yanglao.notify.adapters.ConsoleAdapter")
+if not re.fullmatch(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", NOTIFY_ADAPTER or ""):
+    raise ImproperlyConfigured(
+        f"YANGLAO_NOTIFY_ADAPTER must be a dotted class path, not {NOTIFY_ADAPTER!r}"
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

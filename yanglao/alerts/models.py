@@ -116,6 +116,9 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.kind}"
+
 
 class CheckInMethod(models.TextChoices):
     KNOCK = "knock", _("敲门行动")
@@ -156,6 +159,9 @@ class CheckInPlan(models.Model):
         verbose_name_plural = _("每日签到安排")
         indexes = [models.Index(fields=["region_path", "active"], name="checkinplan_scope")]
 
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.method}"
+
 
 class CheckIn(models.Model):
     plan = models.ForeignKey(CheckInPlan, on_delete=models.PROTECT, related_name="checkins")
@@ -173,9 +179,10 @@ class CheckIn(models.Model):
     class Meta:
         verbose_name = _("签到")
         verbose_name_plural = _("签到")
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "day"], name="checkin_one_per_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "day"], name="checkin_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.day}"
 
 
 class DeviceKind(models.TextChoices):
@@ -228,6 +235,9 @@ class DeviceReading(models.Model):
     class Meta:
         indexes = [models.Index(fields=["device", "at"], name="reading_device_time")]
 
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.at}"
+
 
 class DeviceNonce(models.Model):
     """Nonces seen inside the timestamp window: a replayed call is refused."""
@@ -240,3 +250,6 @@ class DeviceNonce(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "nonce"], name="device_nonce_once")
         ]
+
+    def __str__(self) -> str:
+        return self.nonce

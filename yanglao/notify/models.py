@@ -49,3 +49,6 @@ class Message(models.Model):
         verbose_name_plural = _("消息")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["to_user", "read_at"], name="message_inbox")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -7,4 +7,8 @@ class VisitsConfig(AppConfig):
     verbose_name = "探访与结对"
 
     def ready(self) -> None:
-        from . import workbench  # noqa: F401  (registers the workbench panels)
+        from yanglao.policy import validators
+
+        from . import schedule, workbench  # noqa: F401  (workbench registers its panels)
+
+        validators.register(schedule.SCHEDULE_PREFIX, schedule.validate_schedule_params)

@@ -144,6 +144,9 @@ class VisitDue(models.Model):
         verbose_name_plural = _("探访计划")
         indexes = [models.Index(fields=["region_path", "due_on"], name="visitdue_scope_due")]
 
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.due_on}"
+
 
 class VisitMethod(models.TextChoices):
     DOOR = "door", _("上门")
@@ -199,6 +202,9 @@ class Visit(models.Model):
             models.Index(fields=["week_start", "elder"], name="visit_week_elder"),
             models.Index(fields=["visitor", "visited_at"], name="visit_visitor_time"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.visited_at:%Y-%m-%d %H:%M}"
 
 
 class FollowUpKind(models.TextChoices):
@@ -258,6 +264,9 @@ class FollowUp(models.Model):
             models.Index(fields=["assignee", "status"], name="followup_assignee"),
         ]
 
+    def __str__(self) -> str:
+        return self.description[:50]
+
 
 class Compliance(models.Model):
     """The visit compliance (visited / due) of one region in one period, computed by the
@@ -282,6 +291,9 @@ class Compliance(models.Model):
         indexes = [
             models.Index(fields=["period", "period_start", "region_path"], name="compliance_scope")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.period_start} {self.visited}/{self.due}"
 
     @property
     def rate(self) -> float | None:

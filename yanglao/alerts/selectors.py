@@ -1,0 +1,47 @@
+"""Reads of alerts, devices and check-ins: always in the reader's region scope (a visitor
+sees the alerts of the elders paired with them)."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.utils import timezone
+
+from yanglao.accounts.roles import Role
+from yanglao.core.scope import scoped
+
+from .models import Alert, AlertStatus, Device
+
+
+def alerts_for(user, *, status: str = "", level: str = "", source: str = "") -> QuerySet[Alert]:
+    if getattr(user, "role", None) == Role.VISITOR:
+        from yanglao.visits.pairing import active_pairings
+
+        mine = active_pairings(timezone.localdate()).filter(
+            visitor__user=user, elder=OuterRef("elder_id")
+        )
+        qs = Alert.objects.filter(Exists(mine))
+    else:
+        qs = scoped(Alert.objects.all(), user, path_lookup="region_path")
+    if status == "unresolved":
+        qs = qs.exclude(status=AlertStatus.RESOLVED)
+    elif status:
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    if source:
+        qs = qs.filter(source=source)
+    open_first = Case(
+        When(status=AlertStatus.OPEN, then=Value(0)),
+        When(status=AlertStatus.RESOLVED, then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return qs.select_related("elder__person").order_by(open_first, "-raised_at", "-id")
+
+
+def devices_for(user) -> QuerySet[Device]:
+    return (
+        scoped(Device.objects.all(), user, path_lookup="region_path")
+        .select_related("elder__person")
+        .order_by("serial")
+    )

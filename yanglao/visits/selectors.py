@@ -1,0 +1,166 @@
+"""Reads of visits, schedules and compliance: always in the reader's region scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from yanglao.core.scope import path_q, scoped
+from yanglao.regions.models import Level, Region
+
+from . import schedule
+from .models import Compliance, FollowUp, FollowUpStatus, Period, Visit, VisitDue
+
+
+def _region_filter(qs: QuerySet, user, region_code: str | None) -> QuerySet:
+    qs = scoped(qs, user, path_lookup="region_path")
+    if region_code:
+        region = Region.objects.filter(code=region_code).only("path").first()
+        qs = qs.filter(path_q(region.path, "region_path")) if region else qs.none()
+    return qs
+
+
+def overdue(user, *, region_code: str | None = None, today: dt.date | None = None):
+    """Elders whose visit is overdue (``due_on`` before today), oldest first."""
+    today = today or timezone.localdate()
+    qs = _region_filter(VisitDue.objects.all(), user, region_code)
+    return (
+        qs.filter(due_on__lt=today, elder__status="active")
+        .select_related("elder__person", "elder__region")
+        .order_by("due_on", "elder_id")
+    )
+
+
+def overdue_by_area(
+    user, *, region_code: str | None = None, today: dt.date | None = None
+) -> list[dict]:
+    """Overdue counts per township and, under each, per village (one GROUP BY on the
+    village path, rolled up here)."""
+    today = today or timezone.localdate()
+    qs = _region_filter(VisitDue.objects.all(), user, region_code).filter(
+        due_on__lt=today, elder__status="active"
+    )
+    per_village = dict(
+        qs.values_list("region_path").annotate(n=Count("elder_id")).values_list("region_path", "n")
+    )
+    codes = {p.split(".")[-1] for p in per_village} | {
+        p.split(".")[-2] for p in per_village if "." in p
+    }
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    towns: dict[str, dict] = {}
+    for path, n in per_village.items():
+        parts = path.split(".")
+        village, town = parts[-1], parts[-2] if len(parts) > 1 else parts[-1]
+        entry = towns.setdefault(
+            town, {"code": town, "name": names.get(town, town), "count": 0, "villages": []}
+        )
+        entry["count"] += n
+        entry["villages"].append({"code": village, "name": names.get(village, village), "count": n})
+    out = sorted(towns.values(), key=lambda t: -t["count"])
+    for town in out:
+        town["villages"].sort(key=lambda v: -v["count"])
+    return out
+
+
+def due_counts(user, today: dt.date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    qs = scoped(VisitDue.objects.all(), user, path_lookup="region_path")
+    end = schedule.period_bounds(Period.WEEK, today)[1]
+    return {
+        "overdue": qs.filter(due_on__lt=today).count(),
+        "this_week": qs.filter(due_on__gte=today, due_on__lte=end).count(),
+    }
+
+
+@dataclass
+class ComplianceView:
+    region: Region
+    period_start: dt.date
+    own: Compliance | None
+    children: list[tuple[Region, Compliance | None]]
+
+
+def compliance(
+    user, *, region_code: str | None = None, period_start: dt.date | None = None
+) -> ComplianceView:
+    """The weekly compliance of a region in scope and of each of its child regions, as
+    the nightly job computed it."""
+    period_start = schedule.week_start(period_start or timezone.localdate())
+    region = user.region
+    if region_code:
+        wanted = Region.objects.filter(code=region_code).first()
+        if wanted is not None and (
+            wanted.path == user.region.path or wanted.path.startswith(user.region.path + ".")
+        ):
+            region = wanted
+    rows = {
+        c.region_id: c
+        for c in Compliance.objects.filter(
+            period=Period.WEEK, period_start=period_start, region__parent=region
+        )
+    }
+    own = Compliance.objects.filter(
+        period=Period.WEEK, period_start=period_start, region=region
+    ).first()
+    children = [
+        (child, rows.get(child.code))
+        for child in Region.objects.filter(parent=region, valid_to__isnull=True).order_by("code")
+    ]
+    if region.level >= Level.TOWNSHIP:
+        children = [(c, r) for c, r in children if r is not None]
+    return ComplianceView(region=region, period_start=period_start, own=own, children=children)
+
+
+def visits_for(user, *, region_code=None, week=None, method="", worst="", elder_id=None):
+    qs = _region_filter(Visit.objects.all(), user, region_code)
+    if week:
+        qs = qs.filter(week_start=schedule.week_start(week))
+    if method:
+        qs = qs.filter(method=method)
+    if worst:
+        qs = qs.filter(worst=worst)
+    if elder_id:
+        qs = qs.filter(elder_id=elder_id)
+    return qs.select_related("elder__person", "visitor__person").order_by("-visited_at", "-id")
+
+
+def follow_ups_for(user, *, status: str = FollowUpStatus.OPEN, mine: bool = False):
+    if mine:
+        qs = FollowUp.objects.filter(assignee=user)
+    else:
+        qs = scoped(FollowUp.objects.all(), user, path_lookup="region_path")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("elder__person", "assignee", "visit").order_by("due_on", "id")
+
+
+def week_list(visitor, today: dt.date | None = None) -> list[dict]:
+    """A visitor's elders for this week: overdue first, then due this week, then done."""
+    from .pairing import elders_of_visitor
+
+    today = today or timezone.localdate()
+    start, end = schedule.period_bounds(Period.WEEK, today)
+    elders = list(elders_of_visitor(visitor, today).select_related("person", "region", "visit_due"))
+    seen = dict(
+        Visit.objects.filter(elder__in=[e.pk for e in elders], week_start=start)
+        .values_list("elder_id")
+        .annotate(n=Count("id"))
+        .values_list("elder_id", "n")
+    )
+    out = []
+    for elder in elders:
+        due = getattr(elder, "visit_due", None)
+        done = seen.get(elder.pk, 0)
+        if due is not None and due.due_on < today:
+            state = "overdue"
+        elif due is not None and due.due_on <= end:
+            state = "due"
+        else:
+            state = "done" if done else "later"
+        out.append({"elder": elder, "due": due, "done": done, "state": state})
+    order = {"overdue": 0, "due": 1, "later": 2, "done": 3}
+    out.sort(key=lambda r: (order[r["state"]], r["due"].due_on if r["due"] else end, r["elder"].pk))
+    return out
