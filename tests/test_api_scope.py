@@ -60,6 +60,17 @@ def sibling_transfer(ctx):
 ELDER_ID = {"elder_id": sibling_elder}
 
 
+def sibling_alert(ctx):
+    return ctx["sibling_alert"].pk
+
+
+ALERT_ID = {"alert_id": sibling_alert}
+FINE_CHECKS = {
+    k: {"level": "fine"}
+    for k in ("health", "mental_state", "safety", "hygiene", "living_environment")
+}
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/regions"): Case(query={"q": "柳林"}, list_check="region_code"),
     ("GET", "/api/v1/regions/{code}"): Case(path={"code": SIBLING}),
@@ -117,6 +128,24 @@ CASES: dict[tuple[str, str], Case] = {
         path=ELDER_ID,
         body={"assessed_on": "2026-01-01", "reason": "first", "assessors": "x", "scores": {}},
     ),
+    ("GET", "/api/v1/alerts"): Case(list_check="alerts"),
+    ("GET", "/api/v1/alerts/{alert_id}"): Case(path=ALERT_ID),
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Case(path=ALERT_ID, body={}),
+    ("POST", "/api/v1/alerts/{alert_id}/act"): Case(path=ALERT_ID, body={}),
+    ("POST", "/api/v1/alerts/{alert_id}/resolve"): Case(path=ALERT_ID, body={"note": "x"}),
+    # Devices sign their calls; a user's token is no signature.
+    ("POST", "/api/v1/devices/readings"): Case(body={"readings": []}, expect=401),
+    ("POST", "/api/v1/visits"): Case(
+        body={
+            "elder_id": 0,  # replaced by the sibling elder below
+            "method": "door",
+            "visited_at": "2026-11-24T10:00:00+08:00",
+            "checks": FINE_CHECKS,
+        },
+    ),
+    ("GET", "/api/v1/visits/overdue"): Case(list_check="elder_items"),
+    ("GET", "/api/v1/visits/compliance"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/visits/my-week"): Case(list_check="empty"),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
@@ -153,7 +182,15 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     ctx["sibling_transfer"] = transfer_services.transfer_offer(
         actor=ctx["sibling_user"], elder=ctx["sibling_elder"], to_region_code="141125101"
     )
+    from yanglao.alerts.services import alert_raise
+
+    ctx["sibling_alert"] = alert_raise(
+        elder=ctx["sibling_elder"], source="manual", level="urgent", title="柳林县的告警"
+    )
     path = template
+    body = case.body
+    if body is not None and body.get("elder_id") == 0:
+        body = {**body, "elder_id": ctx["sibling_elder"].pk}
     for name, value in case.path.items():
         path = path.replace("{" + name + "}", str(value(ctx) if callable(value) else value))
     api.as_user(officer)
@@ -161,7 +198,7 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     if method == "GET":
         response = api.get(path, data=case.query)
     elif method == "POST":
-        response = api.post(path, case.body)
+        response = api.post(path, body)
     elif method == "PUT":
         response = api.put(path, case.body)
     else:
@@ -169,6 +206,9 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     if case.self_only:
         assert response.status_code == 200
         assert response.json()["region_code"] == INSIDE
+        return
+    if case.list_check == "empty":
+        assert response.status_code == 200 and response.json() == []
         return
     if case.list_check:
         assert response.status_code == 200
@@ -178,6 +218,10 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
             assert not any(i["code"].startswith(SIBLING) for i in items)
         elif case.list_check == "transfers":
             assert ctx["sibling_transfer"].pk not in {i["id"] for i in items}
+        elif case.list_check == "alerts":
+            assert ctx["sibling_alert"].pk not in {i["id"] for i in items}
+        elif case.list_check == "elder_items":
+            assert ctx["sibling_elder"].pk not in {i["elder_id"] for i in items}
         elif case.list_check == "elder_region":
             assert ctx["sibling_elder"].pk not in {i["id"] for i in items}
         else:

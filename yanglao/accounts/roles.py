@@ -77,3 +77,14 @@ ELDER_READERS = ELDER_WRITERS | {Role.PARTY_OFFICER, Role.FACILITY_OPERATOR}
 SENSITIVE_VIEWERS = frozenset(
     {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_OFFICER}
 )
+
+# Visits, pairing and alerts: officers who organise visits and handle alerts in their region.
+VISIT_OFFICERS = frozenset(
+    {
+        Role.CITY_ADMIN,
+        Role.COUNTY_ADMIN,
+        Role.TOWNSHIP_OFFICER,
+        Role.VILLAGE_OFFICER,
+        Role.PARTY_OFFICER,
+    }
+)

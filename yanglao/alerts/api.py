@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
-from yanglao.core.scope import get_in_scope
 
 from . import devices, selectors, services
 from .models import Alert, AlertLevel, AlertSource, AlertStatus
@@ -77,9 +76,7 @@ def list_alerts(request: HttpRequest, query: Query[AlertQuery]):
 
 
 def _alert(request, alert_id: int) -> Alert:
-    return get_in_scope(
-        selectors.alerts_for(request.auth), request.auth, path_lookup="region_path", pk=alert_id
-    )
+    return selectors.alert_get(request.auth, alert_id)
 
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS}, summary="告警详情与处置记录")

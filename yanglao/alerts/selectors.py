@@ -7,7 +7,8 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Val
 from django.utils import timezone
 
 from yanglao.accounts.roles import Role
-from yanglao.core.scope import scoped
+from yanglao.core.errors import NotFound
+from yanglao.core.scope import get_in_scope, scoped
 
 from .models import Alert, AlertStatus, Device
 
@@ -44,4 +45,19 @@ def devices_for(user) -> QuerySet[Device]:
         scoped(Device.objects.all(), user, path_lookup="region_path")
         .select_related("elder__person")
         .order_by("serial")
+    )
+
+
+def alert_get(user, pk: int) -> Alert:
+    """One alert the user may see (a visitor: of the elders paired with them)."""
+    if getattr(user, "role", None) == Role.VISITOR:
+        alert = alerts_for(user).filter(pk=pk).first()
+        if alert is None:
+            raise NotFound()
+        return alert
+    return get_in_scope(
+        Alert.objects.select_related("elder__person", "elder__region"),
+        user,
+        path_lookup="region_path",
+        pk=pk,
     )

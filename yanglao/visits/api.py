@@ -1,7 +1,226 @@
-"""The JSON API of this app, mounted in yanglao/api.py."""
+"""Visits: /api/v1/visits (record, overdue, compliance, my week)."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
 
-router = Router(tags=["visits"])
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
+
+from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
+from yanglao.core.errors import Forbidden
+from yanglao.core.idempotency import idempotent
+from yanglao.elders.selectors import elder_get
+
+from . import pairing, selectors, services
+from .models import Finding, VisitMethod
+
+router = Router(tags=["visits 探访"])
+
+
+class CheckIn(Schema):
+    level: Finding = Field(examples=["concern"])
+    note: str = Field("", examples=["右腿浮肿，行走不便"])
+
+
+class VisitIn(Schema):
+    elder_id: int = Field(examples=[1024])
+    method: VisitMethod = Field(examples=["door"])
+    visited_at: dt.datetime = Field(examples=["2026-11-24T10:30:00+08:00"])
+    checks: dict[str, CheckIn] = Field(
+        description="检查项（规则 visit.check_items）：health, mental_state, safety, hygiene, "
+        "living_environment；关注或紧急须写说明",
+        examples=[
+            {
+                "health": {"level": "concern", "note": "右腿浮肿"},
+                "mental_state": {"level": "fine"},
+                "safety": {"level": "fine"},
+                "hygiene": {"level": "fine"},
+                "living_environment": {"level": "fine"},
+            }
+        ],
+    )
+    note: str = ""
+    latitude: float | None = Field(None, examples=[37.357])
+    longitude: float | None = Field(None, examples=[111.183])
+    client_key: str | None = Field(
+        None,
+        description="手机端生成的提交编号（UUID）：同一编号重复提交只记录一次",
+        examples=["0b8e6a0e-1c1a-4c55-9a6e-1d2f3a4b5c6d"],
+    )
+
+
+class VisitOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str = Field(examples=["张桂兰"])
+    method: VisitMethod
+    visited_at: dt.datetime
+    week_start: dt.date
+    worst: Finding
+    checks: dict
+    follow_ups: int = Field(description="由本次发现产生的跟进事项数", examples=[1])
+
+    @staticmethod
+    def of(visit) -> VisitOut:
+        return VisitOut(
+            id=visit.pk,
+            elder_id=visit.elder_id,
+            elder_name=visit.elder.person.name,
+            method=visit.method,
+            visited_at=visit.visited_at,
+            week_start=visit.week_start,
+            worst=visit.worst,
+            checks=visit.checks,
+            follow_ups=visit.follow_ups.count(),
+        )
+
+
+@router.post(
+    "/visits",
+    response={201: VisitOut, **ERRORS},
+    summary="记录一次探访",
+    description="关注项产生跟进事项，紧急项同时产生告警。`client_key` 或 `Idempotency-Key` "
+    "头保证断网重发只记录一次。探访员只能为结对的老人记录。",
+)
+@decorate_view(idempotent)
+def record_visit(request: HttpRequest, payload: VisitIn):
+    elder = elder_get(request.auth, payload.elder_id) if request.auth.role != "visitor" else None
+    if elder is None:
+        visitor = pairing.visitor_for_user(request.auth)
+        elder = (
+            pairing.elders_of_visitor(visitor).filter(pk=payload.elder_id).first()
+            if visitor
+            else None
+        )
+        if elder is None:
+            raise Forbidden("您不能为这位老人记录探访（未结对）")
+    visit = services.visit_record(
+        actor=request.auth,
+        elder=elder,
+        method=payload.method.value,
+        visited_at=payload.visited_at,
+        checks={k: v.dict() | {"level": v.level.value} for k, v in payload.checks.items()},
+        note=payload.note,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        client_key=payload.client_key,
+        request=request,
+    )
+    return Status(201, VisitOut.of(visit))
+
+
+class OverdueOut(Schema):
+    elder_id: int
+    elder_name: str = Field(examples=["张桂兰"])
+    region_code: str = Field(examples=["141129101201"])
+    region_name: str
+    period: str = Field(examples=["week"])
+    due_on: dt.date = Field(description="应在此日前探访", examples=["2026-11-22"])
+    days_overdue: int = Field(examples=[2])
+    last_visit_at: dt.datetime | None
+
+
+class RegionQuery(PageParams):
+    region: str = Field("", description="区划代码（须在本人辖区内）", examples=["141129101"])
+
+
+@router.get(
+    "/visits/overdue",
+    response={200: Page[OverdueOut], **ERRORS},
+    summary="探访逾期的老人",
+)
+def overdue(request: HttpRequest, query: Query[RegionQuery]):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    page = paginate(selectors.overdue(request.auth, region_code=query.region or None), query)
+    page["items"] = [
+        OverdueOut(
+            elder_id=d.elder_id,
+            elder_name=d.elder.person.name,
+            region_code=d.elder.region_id,
+            region_name=d.elder.region.name,
+            period=d.period,
+            due_on=d.due_on,
+            days_overdue=(today - d.due_on).days,
+            last_visit_at=d.last_visit_at,
+        )
+        for d in page["items"]
+    ]
+    return page
+
+
+class ComplianceRow(Schema):
+    region_code: str = Field(examples=["141129101"])
+    region_name: str = Field(examples=["金罗镇"])
+    due: int = Field(examples=[120])
+    visited: int = Field(examples=[113])
+    rate: float | None = Field(examples=[0.942])
+
+
+class ComplianceOut(Schema):
+    week_start: dt.date
+    region: ComplianceRow
+    children: list[ComplianceRow]
+    computed_at: dt.datetime | None
+
+
+class ComplianceQuery(Schema):
+    region: str = Field("", examples=["1411"])
+    week: dt.date | None = Field(None, description="该周任一天，默认本周")
+
+
+def _row(region, c) -> ComplianceRow:
+    return ComplianceRow(
+        region_code=region.code,
+        region_name=region.name,
+        due=c.due if c else 0,
+        visited=c.visited if c else 0,
+        rate=c.rate if c else None,
+    )
+
+
+@router.get(
+    "/visits/compliance",
+    response={200: ComplianceOut, **ERRORS},
+    summary="每周探访完成率（夜间计算）",
+)
+def compliance(request: HttpRequest, query: Query[ComplianceQuery]):
+    view = selectors.compliance(
+        request.auth, region_code=query.region or None, period_start=query.week
+    )
+    return ComplianceOut(
+        week_start=view.period_start,
+        region=_row(view.region, view.own),
+        children=[_row(r, c) for r, c in view.children],
+        computed_at=view.own.computed_at if view.own else None,
+    )
+
+
+class WeekItem(Schema):
+    elder_id: int
+    elder_name: str
+    state: str = Field(description="overdue / due / later / done", examples=["due"])
+    due_on: dt.date | None
+    done_this_week: int
+
+
+@router.get(
+    "/visits/my-week", response={200: list[WeekItem], **ERRORS}, summary="探访员本周的探访清单"
+)
+def my_week(request: HttpRequest):
+    visitor = pairing.visitor_for_user(request.auth)
+    if visitor is None:
+        return []
+    return [
+        WeekItem(
+            elder_id=r["elder"].pk,
+            elder_name=r["elder"].person.name,
+            state=r["state"],
+            due_on=r["due"].due_on if r["due"] else None,
+            done_this_week=r["done"],
+        )
+        for r in selectors.week_list(visitor)
+    ]

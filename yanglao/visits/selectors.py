@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from yanglao.core.scope import path_q, scoped
+from yanglao.core.scope import get_in_scope, path_q, scoped
 from yanglao.regions.models import Level, Region
 
 from . import schedule
@@ -91,11 +91,7 @@ def compliance(
     period_start = schedule.week_start(period_start or timezone.localdate())
     region = user.region
     if region_code:
-        wanted = Region.objects.filter(code=region_code).first()
-        if wanted is not None and (
-            wanted.path == user.region.path or wanted.path.startswith(user.region.path + ".")
-        ):
-            region = wanted
+        region = get_in_scope(Region.objects.all(), user, field="", code=region_code)
     rows = {
         c.region_id: c
         for c in Compliance.objects.filter(
