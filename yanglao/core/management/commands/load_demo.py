@@ -11,6 +11,7 @@ from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.users import load_users
+from yanglao.demo.visits import load_visits
 from yanglao.policy.loader import load_packs
 from yanglao.regions.importer import import_national
 from yanglao.regions.models import Region
@@ -38,5 +39,11 @@ class Command(BaseCommand):
         assessed = load_assessments()
         plans = load_care_plans()
         self.stdout.write(f"elders: {assessed} assessments, {plans} care plans recorded")
+        visits = load_visits()
+        if visits:
+            self.stdout.write(
+                "visits: {visitors} visitors, {pairings} pairings, {visits} visits, "
+                "{checkin_plans} check-in plans, {meters} water meters".format(**visits)
+            )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
