@@ -12,7 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ["bench.regions_import", "bench.elders_import", "bench.elders_list"]
+BENCHMARKS = [
+    "bench.regions_import",
+    "bench.elders_import",
+    "bench.elders_list",
+    "bench.visits",
+]
 
 
 def main() -> int:

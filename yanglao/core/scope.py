@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
 from .audit import record
@@ -18,8 +19,17 @@ M = TypeVar("M", bound=Model)
 
 
 def path_q(path: str, lookup: str = "region__path") -> Q:
-    """Rows whose region path (the column at ``lookup``) is ``path`` or below it."""
-    return Q(**{lookup: path}) | Q(**{f"{lookup}__startswith": path + "."})
+    """Rows whose region path (the column at ``lookup``) is ``path`` or below it.
+
+    On SQLite the prefix is written as a range (paths are digits and dots, and "/"
+    follows "." in byte order): SQLite never uses a plain index for LIKE, so a subtree
+    of a million rows would be a full scan. PostgreSQL (C collation) indexes LIKE
+    prefixes itself."""
+    if connection.vendor == "sqlite":
+        below = Q(**{f"{lookup}__gt": path + ".", f"{lookup}__lt": path + "/"})
+    else:
+        below = Q(**{f"{lookup}__startswith": path + "."})
+    return Q(**{lookup: path}) | below
 
 
 def in_subtree(path: str, scope_path: str) -> bool:

@@ -63,6 +63,20 @@ def lead_visitor(elder, today: dt.date | None = None) -> Visitor | None:
     return pairing.visitor if pairing else None
 
 
+def lead_visitors(elder_ids: list[int], today: dt.date | None = None) -> dict[int, Visitor]:
+    """The lead visitor of each of these elders, in one query."""
+    rows = (
+        active_pairings(today)
+        .filter(elder_id__in=list(elder_ids))
+        .select_related("visitor__person")
+        .order_by("elder_id", "-is_lead", "starts_on", "id")
+    )
+    out: dict[int, Visitor] = {}
+    for p in rows:
+        out.setdefault(p.elder_id, p.visitor)
+    return out
+
+
 def visitors_of(elder, today: dt.date | None = None) -> list[Visitor]:
     rows = (
         active_pairings(today)

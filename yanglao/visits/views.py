@@ -188,11 +188,9 @@ def overdue(request):
         return error_response(request, error)
     page = paginate(request, selectors.overdue(request.user, region_code=region, today=today))
     rows = [{"due": d, "days": (today - d.due_on).days} for d in page.object_list]
-    leads = {}
+    leads = pairing.lead_visitors([r["due"].elder_id for r in rows], today)
     for row in rows:
-        lead = pairing.lead_visitor(row["due"].elder, today)
-        leads[row["due"].elder_id] = lead
-        row["lead"] = lead
+        row["lead"] = leads.get(row["due"].elder_id)
     return render(
         request,
         "visits/overdue.html",
