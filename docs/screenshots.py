@@ -504,6 +504,65 @@ def elder_phone_and_log_pages(s: Shooter) -> None:
     s.shot(page, "elder-access-log", full=False)
 
 
+def visit_pages(s: Shooter) -> None:
+    # The visitor on a phone: this week's list, the visit form, the recorded visit.
+    page = s.login("zy_visitor", phone=True)
+    s.shot(page, "visit-phone-workbench", full=False)
+    page.goto("/visits/my/")
+    s.shot(page, "visit-phone-week", full=False)
+    page.locator("[data-testid=week-list] a").first.click()
+    page.wait_for_url("**/visits/new/**")
+    s.shot(page, "visit-phone-form", full=True)
+    page.locator("label[for=m-door]").click()
+    for item in ("health", "mental_state", "hygiene", "living_environment"):
+        page.locator(f"label[for=c-{item}-fine]").click()
+    page.locator("label[for=c-safety-urgent]").click()
+    page.locator("textarea[name=note_safety]").fill("煤炉烟道堵塞，屋里有煤烟味")
+    s.shot(page, "visit-phone-form-urgent", full=False)
+    page.get_by_test_id("submit-visit").click()
+    page.wait_for_url("**/visits/*/")
+    s.shot(page, "visit-phone-recorded", full=True)
+    # The officers: overdue, compliance, follow-ups, visitors and pairing.
+    page = s.login("zy_county")
+    s.shot(page, "visit-county-workbench", full=False)
+    page.goto("/visits/overdue/")
+    s.shot(page, "visit-overdue", full=False)
+    page.goto("/visits/compliance/")
+    s.shot(page, "visit-compliance")
+    page.goto("/visits/compliance/?region=141129101")
+    s.shot(page, "visit-compliance-township")
+    page.goto("/visits/follow-ups/")
+    s.shot(page, "visit-follow-ups", full=False)
+    page.goto("/visits/visitors/")
+    s.shot(page, "pairing-visitors", full=False)
+    page.locator("[data-testid=visitors] a").first.click()
+    page.wait_for_url("**/visits/visitors/*/")
+    s.shot(page, "pairing-visitor", full=False)
+    page.goto("/visits/unpaired/")
+    s.shot(page, "pairing-unpaired", full=False)
+    # Alerts, check-ins, devices, messages.
+    page = s.login("zy_jinluo")
+    page.goto("/alerts/")
+    s.shot(page, "alert-list", full=False)
+    page.get_by_test_id("alerts").locator("a").first.click()
+    page.wait_for_url("**/alerts/*/")
+    s.shot(page, "alert-detail", full=False)
+    page.goto("/alerts/checkins/")
+    s.shot(page, "alert-checkins", full=False)
+    page.goto("/messages/?view=log")
+    s.shot(page, "alert-messages", full=False)
+    page = s.login("zy_county")
+    page.goto("/alerts/devices/")
+    s.shot(page, "alert-devices", full=False)
+    page.goto("/alerts/?source=water_low")
+    page.get_by_test_id("alerts").locator("a").first.click()
+    page.wait_for_url("**/alerts/*/")
+    s.shot(page, "alert-water-low", full=False)
+    page = s.login("zy_visitor", phone=True)
+    page.goto("/alerts/checkins/")
+    s.shot(page, "alert-phone-checkins", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -518,6 +577,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     elder_import_pages,
     elder_workbench_pages,
     elder_phone_and_log_pages,
+    visit_pages,
 ]
 
 
