@@ -35,21 +35,12 @@ NAV: list[NavItem] = [
     NavItem(_("工作台"), "dashboard:workbench", None, "home", "/workbench"),
     NavItem(_("我的探访"), "visits:my_week", frozenset({Role.VISITOR}), "walk", "/visits/my"),
     NavItem(_("老年人档案"), "elders:list", ELDER_READERS, "users", "/elders"),
-    NavItem(_("探访逾期"), "visits:overdue", VISIT_OFFICERS, "clock", "/visits/overdue"),
-    NavItem(_("探访完成率"), "visits:compliance", VISIT_OFFICERS, "chart", "/visits/compliance"),
-    NavItem(_("结对帮扶"), "visits:visitors", VISIT_OFFICERS, "link", "/visits/visitors"),
+    NavItem(_("探访"), "visits:overdue", VISIT_OFFICERS, "clock", "/visits"),
+    NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
+    NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(
-        _("跟进事项"),
-        "visits:follow_ups",
-        VISIT_OFFICERS | {Role.VISITOR},
-        "check",
-        "/visits/follow-ups",
+        _("跟进事项"), "visits:follow_ups", frozenset({Role.VISITOR}), "check", "/visits/follow-ups"
     ),
-    NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts/"),
-    NavItem(
-        _("每日签到"), "alerts:checkins", VISIT_OFFICERS | {Role.VISITOR}, "sun", "/alerts/checkins"
-    ),
-    NavItem(_("智能设备"), "alerts:devices", VISIT_OFFICERS, "cpu", "/alerts/devices"),
     NavItem(_("消息"), "notify:inbox", None, "mail", "/messages"),
     NavItem(_("区划"), "regions:tree", STAFF, "map", "/regions"),
     NavItem(_("政策规则"), "policy:rules", STAFF, "book", "/policy/rules"),

@@ -232,6 +232,19 @@ def refresh_schedule(*, elders: Q | None = None, today: dt.date | None = None) -
                     due_on=due,
                 )
             )
+    # An elder new to the schedule may have been visited before: show that last visit.
+    unknown = [row.elder_id for row in rows if row.last_visit_at is None]
+    latest: dict[int, Any] = {}
+    for i in range(0, len(unknown), 900):
+        latest.update(
+            Visit.objects.filter(elder_id__in=unknown[i : i + 900])
+            .values("elder_id")
+            .annotate(last=Max("visited_at"))
+            .values_list("elder_id", "last")
+        )
+    for row in rows:
+        if row.last_visit_at is None:
+            row.last_visit_at = latest.get(row.elder_id)
     with transaction.atomic():
         gone = [pk for pk in existing if pk not in needs]
         for i in range(0, len(gone), 900):
