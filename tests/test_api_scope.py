@@ -146,6 +146,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/visits/overdue"): Case(list_check="elder_items"),
     ("GET", "/api/v1/visits/compliance"): Case(query={"region": SIBLING}),
     ("GET", "/api/v1/visits/my-week"): Case(list_check="empty"),
+    ("GET", "/api/v1/visitors"): Case(list_check="visitors"),
+    ("POST", "/api/v1/pairings"): Case(
+        body={"visitor_id": 0, "elder_ids": [0], "starts_on": "2026-11-24"},
+    ),
+    ("GET", "/api/v1/pairings/unpaired"): Case(list_check="elder_items"),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
@@ -191,6 +196,18 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     body = case.body
     if body is not None and body.get("elder_id") == 0:
         body = {**body, "elder_id": ctx["sibling_elder"].pk}
+    if body is not None and body.get("visitor_id") == 0:
+        from yanglao.visits.pairing import visitor_register
+
+        sibling_visitor = visitor_register(
+            actor=ctx["sibling_user"],
+            name="柳林探访员",
+            phone="13700001234",
+            kind="volunteer",
+            region_code="141125100",
+        )
+        ctx["sibling_visitor"] = sibling_visitor
+        body = {**body, "visitor_id": sibling_visitor.pk, "elder_ids": [ctx["sibling_elder"].pk]}
     for name, value in case.path.items():
         path = path.replace("{" + name + "}", str(value(ctx) if callable(value) else value))
     api.as_user(officer)
@@ -218,6 +235,8 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
             assert not any(i["code"].startswith(SIBLING) for i in items)
         elif case.list_check == "transfers":
             assert ctx["sibling_transfer"].pk not in {i["id"] for i in items}
+        elif case.list_check == "visitors":
+            assert all(i["region_code"].startswith(INSIDE) for i in items)
         elif case.list_check == "alerts":
             assert ctx["sibling_alert"].pk not in {i["id"] for i in items}
         elif case.list_check == "elder_items":

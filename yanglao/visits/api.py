@@ -224,3 +224,132 @@ def my_week(request: HttpRequest):
         )
         for r in selectors.week_list(visitor)
     ]
+
+
+# ------------------------------------------------------------------ visitors and pairing
+
+
+class VisitorOut(Schema):
+    id: int
+    name: str = Field(examples=["李春梅"])
+    kind: str = Field(examples=["grid_worker"])
+    region_code: str = Field(examples=["141129101201"])
+    phone: str = Field(description="已脱敏", examples=["138****1111"])
+    active: bool
+
+
+class VisitorQuery(PageParams):
+    q: str = Field("", description="姓名、拼音首字母或手机尾号")
+
+
+@router.get("/visitors", response={200: Page[VisitorOut], **ERRORS}, summary="本辖区的探访员")
+def list_visitors(request: HttpRequest, query: Query[VisitorQuery]):
+    from yanglao.core.masking import mask_phone
+
+    page = paginate(pairing.visitors_for(request.auth, q=query.q, active=None), query)
+    page["items"] = [
+        VisitorOut(
+            id=v.pk,
+            name=v.person.name,
+            kind=v.kind,
+            region_code=v.region_id,
+            phone=mask_phone(v.person.phone),
+            active=v.active,
+        )
+        for v in page["items"]
+    ]
+    return page
+
+
+class PairIn(Schema):
+    visitor_id: int = Field(examples=[12])
+    elder_ids: list[int] = Field(description="一位或多位老人（一对一、一对多）", examples=[[1024]])
+    starts_on: dt.date = Field(examples=["2026-11-24"])
+    ends_on: dt.date | None = None
+    is_lead: bool | None = Field(None, description="是否主责；不填时老人尚无主责探访员即为主责")
+
+
+class PairingOut(Schema):
+    id: int
+    visitor_id: int
+    elder_id: int
+    is_lead: bool
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+@router.post(
+    "/pairings",
+    response={201: list[PairingOut], **ERRORS},
+    summary="结对（一对一、一对多；对同一老人再结对即多对一）",
+)
+@decorate_view(idempotent)
+def create_pairings(request: HttpRequest, payload: PairIn):
+    from yanglao.core.scope import get_in_scope, scoped
+    from yanglao.elders.models import Elder
+
+    from .models import Visitor
+
+    visitor = get_in_scope(
+        Visitor.objects.all(), request.auth, path_lookup="region_path", pk=payload.visitor_id
+    )
+    elders = list(
+        scoped(
+            Elder.objects.select_related("person"), request.auth, path_lookup="region_path"
+        ).filter(pk__in=payload.elder_ids)
+    )
+    if len(elders) != len(set(payload.elder_ids)):
+        from yanglao.core.errors import NotFound
+
+        raise NotFound()
+    rows = pairing.pair(
+        actor=request.auth,
+        visitor=visitor,
+        elders=elders,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        is_lead=payload.is_lead,
+        request=request,
+    )
+    return Status(
+        201,
+        [
+            PairingOut(
+                id=p.pk,
+                visitor_id=p.visitor_id,
+                elder_id=p.elder_id,
+                is_lead=p.is_lead,
+                starts_on=p.starts_on,
+                ends_on=p.ends_on,
+            )
+            for p in rows
+        ],
+    )
+
+
+class UnpairedOut(Schema):
+    elder_id: int
+    elder_name: str
+    region_code: str
+    period: str
+    due_on: dt.date
+
+
+@router.get(
+    "/pairings/unpaired",
+    response={200: Page[UnpairedOut], **ERRORS},
+    summary="须定期探访但没有在岗探访员结对的老人",
+)
+def unpaired(request: HttpRequest, query: Query[RegionQuery]):
+    page = paginate(pairing.unpaired_elders(request.auth, region_code=query.region or None), query)
+    page["items"] = [
+        UnpairedOut(
+            elder_id=d.elder_id,
+            elder_name=d.elder.person.name,
+            region_code=d.elder.region_id,
+            period=d.period,
+            due_on=d.due_on,
+        )
+        for d in page["items"]
+    ]
+    return page

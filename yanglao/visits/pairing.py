@@ -349,7 +349,7 @@ def unpaired_elders(user, *, region_code: str | None = None, today: dt.date | No
     dues = scoped(VisitDue.objects.all(), user, path_lookup="region_path")
     if region_code:
         region = Region.objects.filter(code=region_code).first()
-        dues = dues.filter(path_q(region.path if region else "-", "region_path"))
+        dues = dues.filter(path_q(region.path, "region_path")) if region else dues.none()
     paired = Pairing.objects.filter(active_pairing_q(today), elder_id=OuterRef("elder_id"))
     return (
         dues.filter(elder__status=ElderStatus.ACTIVE)

@@ -186,3 +186,32 @@ def test_compliance_rolls_up_from_villages_to_the_city(county, elder_of):
     view = selectors.compliance(county, period_start=today)
     assert view.own.visited == 1
     assert sum(r.due for _c, r in view.children if r) == 2
+
+
+@pytest.mark.django_db
+def test_the_api_pairs_and_records_a_visit_once(api, county, alone):
+    visitor = pairing.visitor_register(
+        actor=county, name="王小梅", phone="13500001234", kind="volunteer", region_code="141129101"
+    )
+    api.as_user(county)
+    made = api.post(
+        "/api/v1/pairings",
+        {"visitor_id": visitor.pk, "elder_ids": [alone.pk], "starts_on": "2026-01-01"},
+    )
+    assert made.status_code == 201 and made.json()[0]["is_lead"] is True
+    assert not api.get("/api/v1/pairings/unpaired").json()["items"]
+    body = {
+        "elder_id": alone.pk,
+        "method": "phone",
+        "visited_at": timezone.localtime().isoformat(),
+        "checks": {k: {"level": "fine"} for k in ITEMS},
+        "client_key": "api-key-1",
+    }
+    first = api.post("/api/v1/visits", body)
+    assert first.status_code == 201, first.content
+    assert api.post("/api/v1/visits", body).json()["id"] == first.json()["id"]
+    assert Visit.objects.count() == 1
+    bad = api.post("/api/v1/visits", {**body, "client_key": "k2", "method": "fax"})
+    assert bad.status_code == 422 and "method" in bad.json()["error"]["fields"]
+    overdue = api.get("/api/v1/visits/overdue").json()
+    assert overdue["count"] == 0
