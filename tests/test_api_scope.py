@@ -147,6 +147,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/visits/compliance"): Case(query={"region": SIBLING}),
     ("GET", "/api/v1/visits/my-week"): Case(list_check="empty"),
     ("GET", "/api/v1/visitors"): Case(list_check="visitors"),
+    ("GET", "/api/v1/devices"): Case(list_check="devices"),
+    ("POST", "/api/v1/checkins"): Case(body={"plan_id": 0}),
+    ("GET", "/api/v1/messages"): Case(list_check="messages"),
     ("POST", "/api/v1/pairings"): Case(
         body={"visitor_id": 0, "elder_ids": [0], "starts_on": "2026-11-24"},
     ),
@@ -192,10 +195,27 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     ctx["sibling_alert"] = alert_raise(
         elder=ctx["sibling_elder"], source="manual", level="urgent", title="柳林县的告警"
     )
+    from yanglao.alerts.devices import device_register
+
+    ctx["sibling_device"], _secret = device_register(
+        actor=ctx["sibling_user"], elder=ctx["sibling_elder"], kind="sos_button", serial="LL-1"
+    )
     path = template
     body = case.body
     if body is not None and body.get("elder_id") == 0:
         body = {**body, "elder_id": ctx["sibling_elder"].pk}
+    if body is not None and body.get("plan_id") == 0:
+        import datetime as dt
+
+        from yanglao.alerts.checkins import plan_create
+
+        elder = ctx["sibling_elder"]
+        elder.living_situation = "alone"
+        elder.save(update_fields=["living_situation"])
+        plan = plan_create(
+            actor=ctx["sibling_user"], elder=elder, method="knock", deadline=dt.time(9)
+        )
+        body = {**body, "plan_id": plan.pk}
     if body is not None and body.get("visitor_id") == 0:
         from yanglao.visits.pairing import visitor_register
 
@@ -237,6 +257,10 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
             assert ctx["sibling_transfer"].pk not in {i["id"] for i in items}
         elif case.list_check == "visitors":
             assert all(i["region_code"].startswith(INSIDE) for i in items)
+        elif case.list_check == "devices":
+            assert ctx["sibling_device"].pk not in {i["id"] for i in items}
+        elif case.list_check == "messages":
+            assert all("柳林" not in i["subject"] for i in items)
         elif case.list_check == "alerts":
             assert ctx["sibling_alert"].pk not in {i["id"] for i in items}
         elif case.list_check == "elder_items":

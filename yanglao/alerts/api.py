@@ -200,3 +200,68 @@ req = urllib.request.Request(URL + "/api/v1/devices/readings", data=body, header
 def device_readings(request: HttpRequest):
     # The body is read raw: the signature covers its exact bytes.
     return devices.receive(request)
+
+
+class DeviceOut(Schema):
+    id: int
+    serial: str = Field(examples=["WM-ZY-1001"])
+    kind: str = Field(examples=["water_meter"])
+    elder_id: int
+    last_reading_at: dt.datetime | None
+    last_value: float | None = Field(description="水表最近累计读数（立方米）", examples=[432.117])
+
+
+@router.get("/devices", response={200: Page[DeviceOut], **ERRORS}, summary="本辖区的智能设备")
+def list_devices(request: HttpRequest, query: Query[PageParams]):
+    page = paginate(selectors.devices_for(request.auth), query)
+    page["items"] = [
+        DeviceOut(
+            id=d.pk,
+            serial=d.serial,
+            kind=d.kind,
+            elder_id=d.elder_id,
+            last_reading_at=d.last_reading_at,
+            last_value=float(d.last_value) if d.last_value is not None else None,
+        )
+        for d in page["items"]
+    ]
+    return page
+
+
+class CheckInIn(Schema):
+    plan_id: int = Field(examples=[3])
+    fine: bool = Field(True, description="老人平安；否时须写明情况，并立即产生告警")
+    note: str = Field("", examples=[""])
+
+
+class CheckInOut(Schema):
+    id: int
+    plan_id: int
+    day: dt.date
+    fine: bool
+
+
+@router.post(
+    "/checkins",
+    response={201: CheckInOut, **ERRORS},
+    summary="每日签到：确认老人今天平安",
+    description="每个签到安排每天一次，重复签到返回 409。",
+)
+def check_in(request: HttpRequest, payload: CheckInIn):
+    from ninja import Status
+
+    from yanglao.core.scope import get_in_scope
+
+    from . import checkins
+    from .models import CheckInPlan
+
+    plan = get_in_scope(
+        CheckInPlan.objects.select_related("elder__region"),
+        request.auth,
+        path_lookup="region_path",
+        pk=payload.plan_id,
+    )
+    made = checkins.check_in(
+        plan=plan, actor=request.auth, fine=payload.fine, note=payload.note, request=request
+    )
+    return Status(201, CheckInOut(id=made.pk, plan_id=plan.pk, day=made.day, fine=made.fine))
