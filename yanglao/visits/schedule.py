@@ -112,7 +112,9 @@ def _schedule_rules():
     return [to_data(r, r.region.path) for r in rows]
 
 
-def requirements(*, elders_q: Q | None = None, today: dt.date) -> dict[int, list[Requirement]]:
+def requirements(
+    *, elders_q: Q | None = None, today: dt.date, paths: dict[int, str] | None = None
+) -> dict[int, list[Requirement]]:
     """For every active elder (matching ``elders_q``) who must be visited: the rules that
     apply. Set-based: one query per schedule rule row and one for care plans."""
     from yanglao.elders.categories import group_q
@@ -145,14 +147,20 @@ def requirements(*, elders_q: Q | None = None, today: dt.date) -> dict[int, list
                     qs = qs.exclude(path_q(deeper, "region_path"))
             qs = qs.filter(group_q(params["group"], region, today))
             need = Requirement(params["period"], int(params["required"]), rule_id)
-            for pk in qs.values_list("pk", flat=True).iterator(chunk_size=5000):
+            for pk, elder_path in qs.values_list("pk", "region_path").iterator(chunk_size=5000):
                 out.setdefault(pk, []).append(need)
+                if paths is not None:
+                    paths[pk] = elder_path
     plans = CarePlan.objects.filter(is_current=True, elder__status=ElderStatus.ACTIVE)
     if elders_q is not None:
         plans = plans.filter(elder__in=base)
-    for pk, per_week in plans.values_list("elder_id", "visits_per_week"):
+    for pk, per_week, elder_path in plans.values_list(
+        "elder_id", "visits_per_week", "elder__region_path"
+    ):
         if per_week:
             out.setdefault(pk, []).append(Requirement(Period.WEEK, per_week, "care_plan"))
+            if paths is not None:
+                paths[pk] = elder_path
     return out
 
 
@@ -190,14 +198,12 @@ def refresh_schedule(*, elders: Q | None = None, today: dt.date | None = None) -
     from yanglao.elders.models import Elder
 
     today = today or timezone.localdate()
-    needs = requirements(elders_q=elders, today=today)
-    existing = {
-        d.elder_id: d
-        for d in VisitDue.objects.filter(
-            elder__in=Elder.objects.filter(elders) if elders is not None else Elder.objects.all()
-        )
-    }
-    paths = dict(Elder.objects.filter(pk__in=list(needs)).values_list("pk", "region_path"))
+    paths: dict[int, str] = {}
+    needs = requirements(elders_q=elders, today=today, paths=paths)
+    current = VisitDue.objects.all()
+    if elders is not None:
+        current = current.filter(elder__in=Elder.objects.filter(elders))
+    existing = {d.elder_id: d for d in current.iterator(chunk_size=5000)}
     pks = sorted(needs)
     by_period: dict[str, list[int]] = {}
     chosen: dict[int, tuple[Requirement, str]] = {}
