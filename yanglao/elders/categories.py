@@ -111,6 +111,10 @@ FIELDS: dict[str, Field] = {
         Field("sex", "性别", "choice", "person__sex", _SEX),
         # Risk rules only: the codes of the target groups the elder belongs to.
         Field("groups", "所属目标人群", "set", None),
+        # Risk rules only: what visits and alerts found in the last 30 days.
+        Field("alerts_30d", "近30天告警次数", "int", None, unit="次"),
+        Field("findings_30d", "近30天探访发现关注或紧急情况的次数", "int", None, unit="次"),
+        Field("urgent_findings_30d", "近30天探访发现紧急情况的次数", "int", None, unit="次"),
     )
 }
 
@@ -229,13 +233,53 @@ def _latest_birth_for_age(on: dt.date, years: int) -> dt.date:
         return on.replace(year=on.year - years, day=28)
 
 
-def facts_of(elder, on: dt.date) -> dict[str, Any]:
-    """The facts an expression reads, from an ``Elder`` (and its person) on ``on``."""
+RECENT_DAYS = 30
+RECENT_FACTS = ("alerts_30d", "findings_30d", "urgent_findings_30d")
+
+
+def recent_facts(elder_ids, on: dt.date) -> dict[int, dict[str, int]]:
+    """For each elder: alerts raised and visit findings (concern or urgent; urgent) in the
+    30 days up to ``on``: three grouped queries for any number of elders."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from yanglao.alerts.models import Alert
+    from yanglao.visits.models import Visit
+
+    ids = list(elder_ids)
+    since = timezone.make_aware(
+        dt.datetime.combine(on - dt.timedelta(days=RECENT_DAYS), dt.time.min)
+    )
+    out: dict[int, dict[str, int]] = {pk: dict.fromkeys(RECENT_FACTS, 0) for pk in ids}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        for pk, n in (
+            Alert.objects.filter(elder_id__in=chunk, raised_at__gte=since)
+            .values_list("elder_id")
+            .annotate(n=Count("id"))
+        ):
+            out[pk]["alerts_30d"] = n
+        visits = Visit.objects.filter(elder_id__in=chunk, visited_at__gte=since)
+        for pk, n in visits.exclude(worst="fine").values_list("elder_id").annotate(n=Count("id")):
+            out[pk]["findings_30d"] = n
+        for pk, n in visits.filter(worst="urgent").values_list("elder_id").annotate(n=Count("id")):
+            out[pk]["urgent_findings_30d"] = n
+    return out
+
+
+def facts_of(elder, on: dt.date, recent: dict[str, int] | None = None) -> dict[str, Any]:
+    """The facts an expression reads, from an ``Elder`` (and its person) on ``on``, with
+    the last 30 days of alerts and visit findings (``recent``: precomputed, else read)."""
     person = elder.person
     facts: dict[str, Any] = {"age": age_on(person.birth_date, on), "sex": person.sex or ""}
     for spec in FIELDS.values():
         if spec.column and "__" not in spec.column:
             facts[spec.name] = getattr(elder, spec.column)
+    if recent is None:
+        recent = (
+            recent_facts([elder.pk], on)[elder.pk] if elder.pk else dict.fromkeys(RECENT_FACTS, 0)
+        )
+    facts.update(recent)
     return facts
 
 

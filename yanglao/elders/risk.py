@@ -192,6 +192,7 @@ def refresh_risks(queryset: QuerySet[Elder], on: dt.date, *, chunk_size: int = 2
         if not elders:
             break
         by_level: dict[str, list[int]] = {}
+        recent = categories.recent_facts([e.pk for e in elders], on)
         for elder in elders:
             path = elder.region_path
             if path not in per_region:
@@ -200,7 +201,7 @@ def refresh_risks(queryset: QuerySet[Elder], on: dt.date, *, chunk_size: int = 2
                     engine.resolve(RISK_RULE, rules, path, on),
                 )
             groups, rule = per_region[path]
-            facts = categories.facts_of(elder, on)
+            facts = categories.facts_of(elder, on, recent[elder.pk])
             matched = [
                 g.code
                 for g in categories.evaluate_groups(groups, facts, with_trace=False)

@@ -215,3 +215,26 @@ def test_the_api_pairs_and_records_a_visit_once(api, county, alone):
     assert bad.status_code == 422 and "method" in bad.json()["error"]["fields"]
     overdue = api.get("/api/v1/visits/overdue").json()
     assert overdue["count"] == 0
+
+
+@pytest.mark.django_db
+def test_an_urgent_finding_weighs_in_the_risk_level(county, elder_of):
+    from yanglao.elders.risk import compute_risk
+
+    # 70, living alone with a carer: 2 points, low risk.
+    elder = elder_of(born=dt.date(1956, 1, 1), living_situation="alone")
+    today = timezone.localdate()
+    assert compute_risk(elder, today).level == "low"
+    services.visit_record(
+        actor=county,
+        elder=elder,
+        method="door",
+        visited_at=timezone.now(),
+        checks=checks(health="urgent"),
+    )
+    result = compute_risk(elder, today)
+    # alone 2 + alert 2 + finding 1 + urgent finding 3 = 8: high
+    assert result.level == "high"
+    assert any("紧急" in r for r in result.reasons)
+    elder.refresh_from_db()
+    assert elder.risk_level == "high"  # recomputed after the visit
