@@ -9,6 +9,7 @@ urlpatterns = [
     path("my/", views.my_week, name="my_week"),
     path("new/<int:elder_id>/", views.visit_new, name="new"),
     path("<int:pk>/", views.visit_detail, name="detail"),
+    path("<int:pk>/photo", views.visit_photo, name="photo"),
     path("overdue/", views.overdue, name="overdue"),
     path("compliance/", views.compliance, name="compliance"),
     path("follow-ups/", views.follow_ups, name="follow_ups"),

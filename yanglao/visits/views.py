@@ -427,3 +427,26 @@ def unpaired(request):
         "visits/unpaired.html",
         {"page": page, "region": region or "", "qs": query_without_page(request)},
     )
+
+
+@role_required(EVERYONE)
+def visit_photo(request, pk: int):
+    """The photo of a visit, for those who may see the visit (never a public URL)."""
+    from django.http import FileResponse
+
+    qs = Visit.objects.exclude(photo="")
+    if request.user.role == Role.VISITOR:
+        visit = qs.filter(pk=pk, recorded_by=request.user).first()
+        if visit is None:
+            return error_response(request, NotFound())
+    else:
+        try:
+            visit = get_in_scope(qs, request.user, path_lookup="region_path", pk=pk)
+        except DomainError as error:
+            return error_response(request, error)
+    return FileResponse(
+        visit.photo.open("rb"),
+        content_type="image/jpeg"
+        if visit.photo.name.lower().endswith((".jpg", ".jpeg"))
+        else "image/png",
+    )

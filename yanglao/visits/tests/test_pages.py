@@ -148,3 +148,33 @@ def test_check_in_and_device_pages_work(client, county, world):
         "/alerts/checkins/plan/", {"elder": "999999", "method": "knock", "deadline": "09:00"}
     )
     assert refused.status_code == 422
+
+
+@pytest.mark.django_db
+def test_a_photo_is_kept_and_shown_only_in_scope(
+    client, county, world, make_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(county)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    data = {
+        "method": "door",
+        "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        **{
+            f"check_{k}": "fine"
+            for k in ("health", "mental_state", "safety", "hygiene", "living_environment")
+        },
+        "photo": SimpleUploadedFile("door.png", png, content_type="image/png"),
+        "latitude": "37.357000",
+        "longitude": "111.183000",
+    }
+    response = client.post(f"/visits/new/{world['elder'].pk}/", data)
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    page = client.get(f"/visits/{visit.pk}/").content.decode()
+    assert f"/visits/{visit.pk}/photo" in page and "37.357" in page
+    assert client.get(f"/visits/{visit.pk}/photo").status_code == 200
+    client.force_login(make_user("county_admin", "141125"))
+    assert client.get(f"/visits/{visit.pk}/photo").status_code == 404
