@@ -175,7 +175,8 @@ SELECT {columns}
 FROM visits_visitdue d
 JOIN elders_elder e ON e.person_id = d.elder_id
 {joins}
-WHERE (d.region_path = %s OR (d.region_path > %s AND d.region_path < %s))
+WHERE d.region_path IN (
+        SELECT path FROM regions_region WHERE path = %s OR (path > %s AND path < %s))
   AND d.due_on < %s AND e.status = 'active'
 {tail}
 """

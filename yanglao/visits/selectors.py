@@ -23,10 +23,22 @@ def _region_filter(qs: QuerySet, user, region_code: str | None) -> QuerySet:
     return qs
 
 
+def _overdue_scope(user, region_code: str | None) -> QuerySet:
+    """The schedule rows of the regions in scope, selected by exact region paths (a
+    subquery over the region tree) rather than a path prefix: the index on
+    (region_path, due_on) is then used for both columns, so only overdue rows are read
+    (a prefix range on the path would read every scheduled elder of the county)."""
+    scope = user.region
+    if region_code:
+        scope = get_in_scope(Region.objects.all(), user, field="", code=region_code)
+    paths = Region.objects.filter(path_q(scope.path, "path")).values("path")
+    return VisitDue.objects.filter(region_path__in=paths)
+
+
 def overdue(user, *, region_code: str | None = None, today: dt.date | None = None):
     """Elders whose visit is overdue (``due_on`` before today), oldest first."""
     today = today or timezone.localdate()
-    qs = _region_filter(VisitDue.objects.all(), user, region_code)
+    qs = _overdue_scope(user, region_code)
     return (
         qs.filter(due_on__lt=today, elder__status="active")
         .select_related("elder__person", "elder__region")
@@ -40,9 +52,7 @@ def overdue_by_area(
     """Overdue counts per township and, under each, per village (one GROUP BY on the
     village path, rolled up here)."""
     today = today or timezone.localdate()
-    qs = _region_filter(VisitDue.objects.all(), user, region_code).filter(
-        due_on__lt=today, elder__status="active"
-    )
+    qs = _overdue_scope(user, region_code).filter(due_on__lt=today, elder__status="active")
     per_village = dict(
         qs.values_list("region_path").annotate(n=Count("elder_id")).values_list("region_path", "n")
     )
@@ -67,7 +77,7 @@ def overdue_by_area(
 
 def due_counts(user, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
-    qs = scoped(VisitDue.objects.all(), user, path_lookup="region_path")
+    qs = _overdue_scope(user, None)
     end = schedule.period_bounds(Period.WEEK, today)[1]
     return {
         "overdue": qs.filter(due_on__lt=today).count(),
