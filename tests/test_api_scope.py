@@ -154,6 +154,10 @@ CASES: dict[tuple[str, str], Case] = {
         body={"visitor_id": 0, "elder_ids": [0], "starts_on": "2026-11-24"},
     ),
     ("GET", "/api/v1/pairings/unpaired"): Case(list_check="elder_items"),
+    ("POST", "/api/v1/pairings/{pairing_id}/end"): Case(
+        path={"pairing_id": lambda ctx: ctx["sibling_pairing"].pk},
+        body={"on": "2026-11-24", "reason": "x"},
+    ),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
@@ -196,6 +200,22 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
         elder=ctx["sibling_elder"], source="manual", level="urgent", title="柳林县的告警"
     )
     from yanglao.alerts.devices import device_register
+    from datetime import date
+
+    from yanglao.visits.pairing import pair, visitor_register
+
+    ctx["sibling_pairing"] = pair(
+        actor=ctx["sibling_user"],
+        visitor=visitor_register(
+            actor=ctx["sibling_user"],
+            name="柳林志愿者",
+            phone="13700004321",
+            kind="volunteer",
+            region_code="141125100",
+        ),
+        elders=[ctx["sibling_elder"]],
+        starts_on=date(2026, 1, 1),
+    )[0]
 
     ctx["sibling_device"], _secret = device_register(
         actor=ctx["sibling_user"], elder=ctx["sibling_elder"], kind="sos_button", serial="LL-1"

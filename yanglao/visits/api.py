@@ -353,3 +353,37 @@ def unpaired(request: HttpRequest, query: Query[RegionQuery]):
         for d in page["items"]
     ]
     return page
+
+
+class EndIn(Schema):
+    on: dt.date = Field(examples=["2026-11-24"])
+    reason: str = Field(examples=["老人随子女迁往太原"])
+
+
+@router.post(
+    "/pairings/{pairing_id}/end",
+    response={200: PairingOut, **ERRORS},
+    summary="结束一条结对（主责结束时由该老人的下一位探访员接任主责）",
+)
+def end_pairing(request: HttpRequest, pairing_id: int, payload: EndIn):
+    from yanglao.core.scope import get_in_scope
+
+    from .models import Pairing
+
+    row = get_in_scope(
+        Pairing.objects.select_related("elder__region"),
+        request.auth,
+        path_lookup="region_path",
+        pk=pairing_id,
+    )
+    p = pairing.unpair(
+        actor=request.auth, pairing=row, on=payload.on, reason=payload.reason, request=request
+    )
+    return PairingOut(
+        id=p.pk,
+        visitor_id=p.visitor_id,
+        elder_id=p.elder_id,
+        is_lead=p.is_lead,
+        starts_on=p.starts_on,
+        ends_on=p.ends_on,
+    )

@@ -241,6 +241,46 @@ def pair(
     return created
 
 
+def unpair(*, actor, pairing: Pairing, on: dt.date, reason: str, request=None) -> Pairing:
+    """End one pairing; if it was the lead, the elder's next active visitor becomes lead."""
+    _ensure_writer(actor)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写结束原因")]
+    if pairing.ends_on is not None and pairing.ends_on <= on:
+        errors["pairing"] = [_("该结对已结束")]
+    elif on < pairing.starts_on:
+        errors["on"] = [_("结束日期不能早于开始日期")]
+    if not in_subtree(pairing.region_path, actor.region.path):
+        raise Forbidden(_("该结对不在您的管辖范围内"))
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        pairing.ends_on = on
+        pairing.end_reason = reason.strip()[:200]
+        pairing.save(update_fields=["ends_on", "end_reason"])
+        if pairing.is_lead:
+            nxt = (
+                active_pairings(on + dt.timedelta(days=1))
+                .filter(elder_id=pairing.elder_id)
+                .exclude(pk=pairing.pk)
+                .order_by("starts_on", "id")
+                .first()
+            )
+            if nxt is not None:
+                nxt.is_lead = True
+                nxt.save(update_fields=["is_lead"])
+        audit.record(
+            actor=actor,
+            action="pairing.end",
+            obj=pairing,
+            region=pairing.elder.region,
+            detail={"reason": pairing.end_reason},
+            request=request,
+        )
+    return pairing
+
+
 def visitor_leave(*, actor, visitor: Visitor, on: dt.date, reason: str, request=None) -> int:
     _ensure_writer(actor)
     if not (reason or "").strip():

@@ -365,6 +365,18 @@ def visitor_detail(request, pk: int):
                     request=request,
                 )
                 messages.success(request, _("已结对 %(n)s 位老人") % {"n": len(elders)})
+            elif action == "end":
+                row = visitor.pairings.filter(pk=request.POST.get("pairing") or 0).first()
+                if row is None:
+                    raise NotFound()
+                pairing.unpair(
+                    actor=request.user,
+                    pairing=row,
+                    on=today,
+                    reason=request.POST.get("reason", ""),
+                    request=request,
+                )
+                messages.success(request, _("已结束结对"))
             elif action == "hand_over":
                 to = scoped(
                     pairing.Visitor.objects.all(), request.user, path_lookup="region_path"

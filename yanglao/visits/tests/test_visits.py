@@ -238,3 +238,19 @@ def test_an_urgent_finding_weighs_in_the_risk_level(county, elder_of):
     assert any("紧急" in r for r in result.reasons)
     elder.refresh_from_db()
     assert elder.risk_level == "high"  # recomputed after the visit
+
+
+@pytest.mark.django_db
+def test_ending_the_lead_pairing_promotes_the_next_visitor(county, alone, paired):
+    first = paired(alone)
+    second = pairing.visitor_register(
+        actor=county, name="赵志强", phone="13900002222", kind="volunteer", region_code="141129101"
+    )
+    pairing.pair(actor=county, visitor=second, elders=[alone], starts_on=dt.date(2026, 2, 1))
+    assert pairing.lead_visitor(alone) == first  # many-to-one: the first stays lead
+    lead_row = first.pairings.get(elder=alone)
+    with pytest.raises(ValidationFailed) as info:
+        pairing.unpair(actor=county, pairing=lead_row, on=timezone.localdate(), reason="")
+    assert "reason" in info.value.fields
+    pairing.unpair(actor=county, pairing=lead_row, on=timezone.localdate(), reason="调往他村")
+    assert pairing.lead_visitor(alone) == second
