@@ -199,9 +199,9 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
     ctx["sibling_alert"] = alert_raise(
         elder=ctx["sibling_elder"], source="manual", level="urgent", title="柳林县的告警"
     )
-    from yanglao.alerts.devices import device_register
     from datetime import date
 
+    from yanglao.alerts.devices import device_register
     from yanglao.visits.pairing import pair, visitor_register
 
     ctx["sibling_pairing"] = pair(
