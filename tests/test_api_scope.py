@@ -130,6 +130,9 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/alerts"): Case(list_check="alerts"),
     ("GET", "/api/v1/alerts/{alert_id}"): Case(path=ALERT_ID),
+    ("POST", "/api/v1/alerts"): Case(
+        body={"elder_id": 0, "level": "urgent", "title": "x"},
+    ),
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Case(path=ALERT_ID, body={}),
     ("POST", "/api/v1/alerts/{alert_id}/act"): Case(path=ALERT_ID, body={}),
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): Case(path=ALERT_ID, body={"note": "x"}),

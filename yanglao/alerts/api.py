@@ -75,6 +75,39 @@ def list_alerts(request: HttpRequest, query: Query[AlertQuery]):
     return page
 
 
+class AlertIn(Schema):
+    elder_id: int = Field(examples=[1024])
+    level: AlertLevel = Field(examples=["urgent"])
+    title: str = Field(examples=["邻居反映老人两天未出门"])
+    detail: str = Field("", examples=["邻居王大妈敲门无人应答"])
+
+
+@router.post(
+    "/alerts",
+    response={201: AlertOut, **ERRORS},
+    summary="人工上报告警（进入同一上报链）",
+)
+def raise_alert(request: HttpRequest, payload: AlertIn):
+    from ninja import Status
+
+    from yanglao.core.errors import Forbidden
+    from yanglao.elders.selectors import elder_get
+
+    if request.auth.role not in services.ALERT_HANDLERS:
+        raise Forbidden()
+    elder = elder_get(request.auth, payload.elder_id)
+    alert = services.alert_raise(
+        elder=elder,
+        source=AlertSource.MANUAL,
+        level=payload.level.value,
+        title=payload.title,
+        detail=payload.detail,
+        actor=request.auth,
+        request=request,
+    )
+    return Status(201, AlertOut.of(alert, with_events=True))
+
+
 def _alert(request, alert_id: int) -> Alert:
     return selectors.alert_get(request.auth, alert_id)
 

@@ -309,3 +309,17 @@ def test_check_ins_are_only_for_elders_living_alone(county):
         checkins.plan_create(actor=county, elder=e, method="knock", deadline=dt.time(9))
     assert "elder" in info.value.fields
     assert AlertEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_officer_raises_an_alert_through_the_api(api, county, elder):
+    api.as_user(county)
+    response = api.post(
+        "/api/v1/alerts", {"elder_id": elder.pk, "level": "urgent", "title": "邻居反映两天未出门"}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["source"] == "manual" and body["step_name"] == "family"
+    assert [e["kind"] for e in body["events"]][:2] == ["raised", "notified"]
+    empty = api.post("/api/v1/alerts", {"elder_id": elder.pk, "level": "urgent", "title": " "})
+    assert empty.status_code == 422 and "title" in empty.json()["error"]["fields"]
