@@ -173,11 +173,10 @@ def schedule_and_visits() -> None:
 OVERDUE_SQL = """
 SELECT {columns}
 FROM visits_visitdue d
-JOIN elders_elder e ON e.person_id = d.elder_id
 {joins}
 WHERE d.region_path IN (
         SELECT path FROM regions_region WHERE path = %s OR (path > %s AND path < %s))
-  AND d.due_on < %s AND e.status = 'active'
+  AND d.due_on < %s
 {tail}
 """
 
@@ -185,13 +184,16 @@ WHERE d.region_path IN (
 def raw_overdue(path: str, today: dt.date):
     params = [path, path + ".", path + "/", today]
     count_sql = OVERDUE_SQL.format(columns="COUNT(*)", joins="", tail="")
-    page_sql = OVERDUE_SQL.format(
-        columns="d.elder_id, p.name, r.name, d.period, d.due_on, d.last_visit_at",
-        joins=(
-            "JOIN people_person p ON p.id = d.elder_id "
-            "JOIN regions_region r ON r.code = e.region_id"
-        ),
+    inner = OVERDUE_SQL.format(
+        columns="d.elder_id, d.period, d.due_on, d.last_visit_at",
+        joins="",
         tail="ORDER BY d.due_on, d.elder_id LIMIT 50",
+    )
+    # The first page, then its elders' names and villages (as one would write it).
+    page_sql = (
+        "SELECT d.elder_id, p.name, r.name, d.period, d.due_on, d.last_visit_at "  # noqa: S608
+        f"FROM ({inner}) d JOIN elders_elder e ON e.person_id = d.elder_id "
+        "JOIN people_person p ON p.id = d.elder_id JOIN regions_region r ON r.code = e.region_id"
     )
     group_sql = OVERDUE_SQL.format(
         columns="d.region_path, COUNT(*)", joins="", tail="GROUP BY d.region_path"

@@ -147,7 +147,7 @@ def overdue(request: HttpRequest, query: Query[RegionQuery]):
             days_overdue=(today - d.due_on).days,
             last_visit_at=d.last_visit_at,
         )
-        for d in page["items"]
+        for d in selectors.with_elders(page["items"])
     ]
     return page
 

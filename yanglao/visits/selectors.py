@@ -38,12 +38,19 @@ def _overdue_scope(user, region_code: str | None) -> QuerySet:
 def overdue(user, *, region_code: str | None = None, today: dt.date | None = None):
     """Elders whose visit is overdue (``due_on`` before today), oldest first."""
     today = today or timezone.localdate()
-    qs = _overdue_scope(user, region_code)
-    return (
-        qs.filter(due_on__lt=today, elder__status="active")
-        .select_related("elder__person", "elder__region")
-        .order_by("due_on", "elder_id")
-    )
+    # No join: the schedule holds active elders only (rows follow each elder's status
+    # and region at once, see visits/signals.py), so the count, the page and the areas
+    # are read from the index alone; ``with_elders`` loads the page's elders after.
+    return _overdue_scope(user, region_code).filter(due_on__lt=today).order_by("due_on", "elder_id")
+
+
+def with_elders(rows) -> list[VisitDue]:
+    """The elders (person, village) of a page of schedule rows, in one query each."""
+    from django.db.models import prefetch_related_objects
+
+    rows = list(rows)
+    prefetch_related_objects(rows, "elder__person", "elder__region")
+    return rows
 
 
 def overdue_by_area(
@@ -52,7 +59,7 @@ def overdue_by_area(
     """Overdue counts per township and, under each, per village (one GROUP BY on the
     village path, rolled up here)."""
     today = today or timezone.localdate()
-    qs = _overdue_scope(user, region_code).filter(due_on__lt=today, elder__status="active")
+    qs = _overdue_scope(user, region_code).filter(due_on__lt=today)
     per_village = dict(
         qs.values_list("region_path").annotate(n=Count("elder_id")).values_list("region_path", "n")
     )

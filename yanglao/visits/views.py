@@ -187,7 +187,9 @@ def overdue(request):
     except DomainError as error:
         return error_response(request, error)
     page = paginate(request, selectors.overdue(request.user, region_code=region, today=today))
-    rows = [{"due": d, "days": (today - d.due_on).days} for d in page.object_list]
+    rows = [
+        {"due": d, "days": (today - d.due_on).days} for d in selectors.with_elders(page.object_list)
+    ]
     leads = pairing.lead_visitors([r["due"].elder_id for r in rows], today)
     for row in rows:
         row["lead"] = leads.get(row["due"].elder_id)

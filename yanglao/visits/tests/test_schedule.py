@@ -168,3 +168,17 @@ def test_leaving_the_group_drops_the_schedule(county, elder_of):
     elders.elder_set_status(actor=county, elder=elder, status="deceased", on=MONDAY, note="病故")
     schedule.refresh_schedule(today=MONDAY)
     assert due(elder) is None
+
+
+@pytest.mark.django_db
+def test_the_schedule_follows_the_file_at_once(county, elder_of):
+    from yanglao.elders import services as elders
+    from yanglao.visits import selectors
+
+    elder = elder_of(born=dt.date(1940, 1, 1), living_situation="alone")
+    schedule.refresh_schedule(today=MONDAY - dt.timedelta(days=7))
+    schedule.refresh_schedule(today=MONDAY)
+    assert elder.pk in {d.elder_id for d in selectors.overdue(county, today=MONDAY)}
+    elders.elder_set_status(actor=county, elder=elder, status="moved", on=MONDAY, note="迁出")
+    assert due(elder) is None  # no waiting for the night
+    assert elder.pk not in {d.elder_id for d in selectors.overdue(county, today=MONDAY)}
