@@ -15,7 +15,6 @@ from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, error_response, error_text, record_refusal
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import get_in_scope, scoped
-from yanglao.elders.models import Elder
 
 from . import checkins, devices, selectors, services
 from .models import (
@@ -30,6 +29,19 @@ from .models import (
 
 OFFICERS = services.ALERT_HANDLERS
 EVERYONE = OFFICERS | {Role.VISITOR}
+
+
+def _elder_from(user, raw: str | None):
+    """The elder a form names by file number, through the registry's scoped selector
+    (a number outside the user's scope is audited and answered as unknown)."""
+    from yanglao.elders.selectors import elder_get
+
+    if not (raw or "").strip().isdigit():
+        return None
+    try:
+        return elder_get(user, int(raw))
+    except DomainError:
+        return None
 
 
 @role_required(EVERYONE)
@@ -160,11 +172,7 @@ def checkin_confirm(request, plan_id: int):
 @role_required(OFFICERS)
 def checkin_plan(request):
     values = request.POST
-    elder = (
-        scoped(Elder.objects.all(), request.user, path_lookup="region_path")
-        .filter(pk=values.get("elder") if (values.get("elder") or "").isdigit() else 0)
-        .first()
-    )
+    elder = _elder_from(request.user, values.get("elder"))
     errors: dict = {}
     if elder is None:
         errors["elder"] = [_("请填写本辖区老人的档案编号")]
@@ -209,11 +217,7 @@ def device_list(request):
     values = {}
     if request.method == "POST":
         values = request.POST
-        elder = (
-            scoped(Elder.objects.all(), request.user, path_lookup="region_path")
-            .filter(pk=values.get("elder") if (values.get("elder") or "").isdigit() else 0)
-            .first()
-        )
+        elder = _elder_from(request.user, values.get("elder"))
         if elder is None:
             errors["elder"] = [_("请填写本辖区老人的档案编号")]
         else:

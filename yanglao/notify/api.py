@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
 
-from .models import Message
+from . import selectors
 
 router = Router(tags=["messages 消息"])
 
@@ -26,7 +26,7 @@ class MessageOut(Schema):
 
 @router.get("/messages", response={200: Page[MessageOut], **ERRORS}, summary="发给我的消息")
 def list_messages(request: HttpRequest, query: Query[PageParams]):
-    page = paginate(Message.objects.filter(to_user=request.auth), query)
+    page = paginate(selectors.inbox(request.auth), query)
     page["items"] = [
         MessageOut(
             id=m.pk,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from .adapters import adapter
 from .models import Channel, Message, MessageStatus
 
@@ -39,3 +41,8 @@ def send(
         message.error = str(exc)[:200]
     message.save()
     return message
+
+
+def mark_all_read(user) -> int:
+    """The user's unread messages, marked read (their own inbox: nothing to audit)."""
+    return Message.objects.filter(to_user=user, read_at__isnull=True).update(read_at=timezone.now())

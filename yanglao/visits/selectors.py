@@ -177,3 +177,61 @@ def week_list(visitor, today: dt.date | None = None) -> list[dict]:
     order = {"overdue": 0, "due": 1, "later": 2, "done": 3}
     out.sort(key=lambda r: (order[r["state"]], r["due"].due_on if r["due"] else end, r["elder"].pk))
     return out
+
+
+def visit_get(user, pk: int) -> Visit:
+    """One visit: a visitor sees the visits they recorded, officers those in scope."""
+    from yanglao.accounts.roles import Role
+    from yanglao.core.errors import NotFound
+
+    qs = Visit.objects.select_related(
+        "elder__person", "elder__region", "visitor__person", "recorded_by"
+    )
+    if user.role == Role.VISITOR:
+        visit = qs.filter(pk=pk, recorded_by=user).first()
+        if visit is None:
+            raise NotFound()
+        return visit
+    return get_in_scope(qs, user, path_lookup="region_path", pk=pk)
+
+
+def follow_up_get(user, pk: int) -> FollowUp:
+    """One follow-up: assigned to the user, or in their scope."""
+    from yanglao.core.errors import NotFound
+
+    qs = FollowUp.objects.select_related("elder__region")
+    mine = qs.filter(pk=pk, assignee=user).first()
+    if mine is not None:
+        return mine
+    if user.role == "visitor":
+        raise NotFound()
+    return get_in_scope(qs, user, path_lookup="region_path", pk=pk)
+
+
+def elder_for_visit(user, pk: int):
+    """The elder a user may visit: a visitor's paired elder, or one in an officer's scope."""
+    from yanglao.accounts.roles import Role
+    from yanglao.core.errors import NotFound
+    from yanglao.elders.selectors import elder_get
+
+    from .pairing import elders_of_visitor, visitor_for_user
+
+    if user.role == Role.VISITOR:
+        visitor = visitor_for_user(user)
+        if visitor is None or not elders_of_visitor(visitor).filter(pk=pk).exists():
+            raise NotFound()
+        from yanglao.elders.models import Elder
+
+        return Elder.objects.select_related("person", "region").get(pk=pk)
+    return elder_get(user, pk)
+
+
+def elders_in_scope(user, pks) -> list:
+    """Elders named by file number, those in the user's scope only, in one query."""
+    from yanglao.elders.models import Elder
+
+    return list(
+        scoped(Elder.objects.select_related("person"), user, path_lookup="region_path").filter(
+            pk__in=list(pks)
+        )
+    )

@@ -18,25 +18,12 @@ from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, error_response, error_text, record_refusal
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import get_in_scope, scoped
-from yanglao.elders.models import Elder
 
 from . import pairing, schedule, selectors, services
-from .models import Finding, FollowUp, FollowUpStatus, Visit, VisitMethod, VisitorKind
+from .models import Finding, FollowUpStatus, VisitMethod, VisitorKind
 
 OFFICERS = pairing.PAIRING_WRITERS
 EVERYONE = OFFICERS | {Role.VISITOR}
-
-
-def _elder_for(user, pk: int) -> Elder:
-    """The elder a user may visit: a visitor's paired elder, or one in an officer's scope."""
-    qs = Elder.objects.select_related("person", "region")
-    if user.role == Role.VISITOR:
-        visitor = pairing.visitor_for_user(user)
-        elder = pairing.elders_of_visitor(visitor).filter(pk=pk).first() if visitor else None
-        if elder is None:
-            raise NotFound()
-        return qs.get(pk=elder.pk)
-    return get_in_scope(qs, user, path_lookup="region_path", pk=pk)
 
 
 @role_required(EVERYONE)
@@ -69,7 +56,7 @@ def _checks_from_post(post, items) -> dict:
 @role_required(EVERYONE)
 def visit_new(request, elder_id: int):
     try:
-        elder = _elder_for(request.user, elder_id)
+        elder = selectors.elder_for_visit(request.user, elder_id)
     except DomainError as error:
         return error_response(request, error)
     items = services.check_items(elder.region)
@@ -132,16 +119,10 @@ def visit_new(request, elder_id: int):
 
 @role_required(EVERYONE)
 def visit_detail(request, pk: int):
-    qs = Visit.objects.select_related("elder__person", "visitor__person", "recorded_by")
-    if request.user.role == Role.VISITOR:
-        visit = qs.filter(pk=pk, recorded_by=request.user).first()
-        if visit is None:
-            return error_response(request, NotFound())
-    else:
-        try:
-            visit = get_in_scope(qs, request.user, path_lookup="region_path", pk=pk)
-        except DomainError as error:
-            return error_response(request, error)
+    try:
+        visit = selectors.visit_get(request.user, pk)
+    except DomainError as error:
+        return error_response(request, error)
     labels = dict(services.check_items(visit.elder.region))
     checks = [
         {"label": labels.get(code, code), **entry, "display": Finding(entry["level"]).label}
@@ -254,13 +235,10 @@ def follow_ups(request):
 @require_POST
 @role_required(EVERYONE)
 def follow_up_close(request, pk: int):
-    follow_up = FollowUp.objects.filter(pk=pk).select_related("elder__region").first()
-    visible = follow_up is not None and (
-        follow_up.assignee_id == request.user.pk
-        or scoped(FollowUp.objects.filter(pk=pk), request.user, path_lookup="region_path").exists()
-    )
-    if not visible:
-        return error_response(request, NotFound())
+    try:
+        follow_up = selectors.follow_up_get(request.user, pk)
+    except DomainError as error:
+        return error_response(request, error)
     try:
         services.follow_up_close(
             actor=request.user,
@@ -354,11 +332,7 @@ def visitor_detail(request, pk: int):
         try:
             if action == "pair":
                 codes = [c for c in request.POST.getlist("elders") if c.isdigit()]
-                elders = list(
-                    scoped(Elder.objects.all(), request.user, path_lookup="region_path")
-                    .filter(pk__in=codes)
-                    .select_related("person")
-                )
+                elders = selectors.elders_in_scope(request.user, codes)
                 pairing.pair(
                     actor=request.user,
                     visitor=visitor,
@@ -448,16 +422,12 @@ def visit_photo(request, pk: int):
     """The photo of a visit, for those who may see the visit (never a public URL)."""
     from django.http import FileResponse
 
-    qs = Visit.objects.exclude(photo="")
-    if request.user.role == Role.VISITOR:
-        visit = qs.filter(pk=pk, recorded_by=request.user).first()
-        if visit is None:
-            return error_response(request, NotFound())
-    else:
-        try:
-            visit = get_in_scope(qs, request.user, path_lookup="region_path", pk=pk)
-        except DomainError as error:
-            return error_response(request, error)
+    try:
+        visit = selectors.visit_get(request.user, pk)
+    except DomainError as error:
+        return error_response(request, error)
+    if not visit.photo:
+        return error_response(request, NotFound())
     return FileResponse(
         visit.photo.open("rb"),
         content_type="image/jpeg"
