@@ -16,7 +16,7 @@ from yanglao.core.scope import in_subtree
 from yanglao.elders.models import ElderStatus, LivingSituation
 
 from .models import AlertLevel, AlertSource, CheckIn, CheckInMethod, CheckInPlan
-from .services import ALERT_HANDLERS, alert_raise, can_handle
+from .services import ALERT_HANDLERS, alert_raise, may_act_for
 
 
 def plan_create(
@@ -71,10 +71,8 @@ def check_in(
 ) -> CheckIn:
     now = now or timezone.now()
     day = day or timezone.localtime(now).date()
-    if actor is not None and device is None:
-        allowed = can_handle(actor, _alert_like(plan))
-        if not allowed:
-            raise Forbidden(_("您不能为这位老人签到"))
+    if actor is not None and device is None and not may_act_for(actor, plan.elder):
+        raise Forbidden(_("您不能为这位老人签到"))
     if not plan.active:
         raise ValidationFailed(fields={"plan": [_("该签到安排已停用")]})
     if not fine and not (note or "").strip():
@@ -113,12 +111,6 @@ def check_in(
             now=now,
         )
     return checkin
-
-
-class _alert_like:
-    def __init__(self, plan):
-        self.region_path = plan.region_path
-        self.elder = plan.elder
 
 
 def raise_missed(now: dt.datetime | None = None) -> int:

@@ -297,15 +297,20 @@ def is_overdue(alert: Alert, now: dt.datetime | None = None) -> bool:
 # ------------------------------------------------------------------ handling
 
 
-def can_handle(actor, alert: Alert) -> bool:
+def may_act_for(actor, elder) -> bool:
+    """Officers in scope, and the elder's lead visitor, handle its alerts and check-ins."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    if actor.role in ALERT_HANDLERS and in_subtree(alert.region_path, actor.region.path):
+    if actor.role in ALERT_HANDLERS and in_subtree(elder.region_path, actor.region.path):
         return True
     if actor.role == Role.VISITOR:
-        visitor = lead_visitor(alert.elder, timezone.localdate())
+        visitor = lead_visitor(elder, timezone.localdate())
         return visitor is not None and visitor.user_id == actor.pk
     return False
+
+
+def can_handle(actor, alert: Alert) -> bool:
+    return may_act_for(actor, alert.elder)
 
 
 def _ensure(actor, alert: Alert) -> None:
