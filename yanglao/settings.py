@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "yanglao.notify",
     "yanglao.visits",
     "yanglao.alerts",
+    "yanglao.services",
 ]
 
 MIDDLEWARE = [

@@ -100,6 +100,11 @@ class Elder(models.Model):
         _("风险等级"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.LOW
     )
     risk_computed_at = models.DateTimeField(_("风险计算时间"), null=True, blank=True)
+    # The home's location (optional), for dispatching the nearest service provider.
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     status = models.CharField(
         _("状态"), max_length=12, choices=ElderStatus.choices, default=ElderStatus.ACTIVE
     )

@@ -211,6 +211,7 @@ class FollowUpKind(models.TextChoices):
     TASK = "task", _("待办任务")
     SERVICE_REQUEST = "service_request", _("服务需求")
     ALERT = "alert", _("告警")
+    SATISFACTION = "satisfaction", _("服务回访")
 
 
 class FollowUpStatus(models.TextChoices):
@@ -245,6 +246,14 @@ class FollowUp(models.Model):
     )
     alert = models.ForeignKey(
         "alerts.Alert", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A satisfaction follow-up (回访) of a service order: a low rating or no rating.
+    order = models.ForeignKey(
+        "services.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="satisfaction_follow_ups",
     )
     result = models.TextField(_("办理结果"), blank=True)
     done_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ServicesConfig(AppConfig):
+    name = "yanglao.services"
+    label = "services"
+    verbose_name = "居家养老服务"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (Huey discovers the periodic jobs)

@@ -1,0 +1,1 @@
+"""Periodic service jobs (filled below)."""
