@@ -1,0 +1,1 @@
+"""Workbench panels of the time bank."""
