@@ -20,6 +20,8 @@ from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.notify.api import router as notify_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
+from yanglao.services.api import router as services_router
+from yanglao.services.api_meals import router as meals_router
 from yanglao.visits.api import router as visits_router
 
 
@@ -175,3 +177,5 @@ api.add_router("/elders", assessments_router)
 api.add_router("/", visits_router)
 api.add_router("/", alerts_router)
 api.add_router("/", notify_router)
+api.add_router("/", services_router)
+api.add_router("/", meals_router)

@@ -239,10 +239,22 @@ else:
 
 # Notifications (SMS, app messages): every message is kept in the database; the adapter
 # decides where it goes. The default writes it to the log (no outside calls).
+# Links in messages (survey, request pages) start with this address.
+PUBLIC_BASE_URL = env_str("YANGLAO_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 NOTIFY_ADAPTER = env_str("YANGLAO_NOTIFY_ADAPTER", "yanglao.notify.adapters.ConsoleAdapter")
 if not re.fullmatch(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", NOTIFY_ADAPTER or ""):
     raise ImproperlyConfigured(
         f"YANGLAO_NOTIFY_ADAPTER must be a dotted class path, not {NOTIFY_ADAPTER!r}"
+    )
+
+# Hospital appointments (预约挂号): the adapter to the hospital information system. The
+# default is a local stand-in that keeps its own books in the database (no outside calls).
+HOSPITAL_ADAPTER = env_str(
+    "YANGLAO_HOSPITAL_ADAPTER", "yanglao.services.hospital.StandInHospital"
+)
+if not re.fullmatch(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", HOSPITAL_ADAPTER or ""):
+    raise ImproperlyConfigured(
+        f"YANGLAO_HOSPITAL_ADAPTER must be a dotted class path, not {HOSPITAL_ADAPTER!r}"
     )
 
 AUTH_USER_MODEL = "accounts.User"

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from yanglao.api import api
 from yanglao.core import views as core_views
+from yanglao.services.urls import public_urlpatterns as public_service_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:workbench", permanent=False)),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("visits/", include("yanglao.visits.urls")),
     path("alerts/", include("yanglao.alerts.urls")),
     path("messages/", include("yanglao.notify.urls")),
+    path("services/", include("yanglao.services.urls")),
+    # Pages for elders and families, without an account (signed or hashed tokens).
+    path("s/", include(public_service_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -36,6 +36,21 @@ NAV: list[NavItem] = [
     NavItem(_("我的探访"), "visits:my_week", frozenset({Role.VISITOR}), "walk", "/visits/my"),
     NavItem(_("老年人档案"), "elders:list", ELDER_READERS, "users", "/elders"),
     NavItem(_("探访"), "visits:overdue", VISIT_OFFICERS, "clock", "/visits"),
+    NavItem(_("居家服务"), "services:orders", VISIT_OFFICERS, "heart", "/services"),
+    NavItem(
+        _("我的服务单"),
+        "services:my_orders",
+        frozenset({Role.VISITOR, Role.FACILITY_OPERATOR}),
+        "tool",
+        "/services/mine",
+    ),
+    NavItem(
+        _("助餐"),
+        "services:meal_points",
+        VISIT_OFFICERS | {Role.FACILITY_OPERATOR},
+        "bowl",
+        "/services/meals",
+    ),
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
     NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(

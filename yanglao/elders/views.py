@@ -8,12 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yanglao.accounts.roles import ELDER_READERS, ELDER_WRITERS, SENSITIVE_VIEWERS
+from yanglao.accounts.roles import (
+    ELDER_READERS,
+    ELDER_WRITERS,
+    SENSITIVE_VIEWERS,
+    VISIT_OFFICERS,
+)
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_text, record_refusal
 from yanglao.core.models import AuditEvent
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.regions.views import crumbs_for
+from yanglao.services import selectors as service_selectors
 
 from . import categories, risk, selectors, services
 from .assessment_services import ASSESSMENT_WRITERS
@@ -109,6 +115,8 @@ def elder_detail(request, pk: int):
             "old_plans": elder.care_plans.filter(is_current=False)[:5],
             "transfers": elder.transfers.select_related("from_region", "to_region")[:10],
             "history": history,
+            "service_orders": service_selectors.elder_orders(elder),
+            "can_order": actor.role in VISIT_OFFICERS,
             "crumbs": crumbs_for(elder.region, actor),
             "can_write": actor.role in ELDER_WRITERS,
             "can_reveal": actor.role in SENSITIVE_VIEWERS,

@@ -312,6 +312,14 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    @property
+    def from_label(self) -> str:
+        return str(OrderStatus(self.from_status).label) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(OrderStatus(self.to_status).label)
+
 
 class Payer(models.TextChoices):
     GOVERNMENT = "government", _("政府补助")
@@ -429,9 +437,7 @@ class Appointment(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("助医工单")
     )
-    elder = models.ForeignKey(
-        "elders.Elder", on_delete=models.PROTECT, related_name="appointments"
-    )
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="appointments")
     region_path = models.CharField(max_length=120)
     hospital_code = models.CharField(_("医院编码"), max_length=30)
     hospital_name = models.CharField(_("医院"), max_length=100)
