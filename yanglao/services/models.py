@@ -312,6 +312,9 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.from_status}→{self.to_status}"
+
     @property
     def from_label(self) -> str:
         return str(OrderStatus(self.from_status).label) if self.from_status else ""
@@ -343,6 +346,9 @@ class PaymentShare(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "payer"], name="share_one_per_payer")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.payer} {self.amount}"
 
 
 class MealPoint(models.Model):
@@ -423,6 +429,9 @@ class MealRecord(models.Model):
             models.Index(fields=["region_path", "date"], name="meal_scope_date"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.date} {self.meal}"
+
 
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("已预约")
@@ -462,6 +471,9 @@ class Appointment(models.Model):
         verbose_name = _("预约挂号")
         verbose_name_plural = _("预约挂号")
 
+    def __str__(self) -> str:
+        return f"{self.hospital_name} {self.department_name} {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class StandInSlot(models.Model):
     """The local stand-in hospital system's own books (号源), so that booking and cancelling
@@ -480,6 +492,9 @@ class StandInSlot(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.hospital_code}/{self.department_code} {self.starts_at}"
+
 
 class RequestLink(models.Model):
     """A link for an elder or their family to ask for services without an account (sent by
@@ -495,3 +510,6 @@ class RequestLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.for_name}"
