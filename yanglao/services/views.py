@@ -173,7 +173,7 @@ def order_new(request):
             )
         except DomainError as error:
             record_refusal(request, error)
-            errors = error.fields or {"__all__": [error_text(error)]}
+            errors = error.fields or {"form": [error_text(error)]}
         else:
             messages.success(request, _("已受理，工单号 %(n)s") % {"n": order.number})
             if request.user.role == Role.VISITOR:
@@ -325,7 +325,7 @@ def order_detail(request, pk: int):
                 raise Http404
         except DomainError as error:
             record_refusal(request, error)
-            errors = error.fields or {"__all__": [error_text(error)]}
+            errors = error.fields or {"form": [error_text(error)]}
             order = selectors.order_get(request.user, pk)
             return render(
                 request,
@@ -473,7 +473,7 @@ def provider_edit(request, pk: int | None = None):
             )
         except DomainError as error:
             record_refusal(request, error)
-            errors = error.fields or {"__all__": [error_text(error)]}
+            errors = error.fields or {"form": [error_text(error)]}
             values = request.POST
         else:
             messages.success(request, _("服务提供方已保存"))
@@ -607,7 +607,7 @@ def item_edit(request, pk: int):
             )
         except DomainError as error:
             record_refusal(request, error)
-            errors = error.fields or {"__all__": [error_text(error)]}
+            errors = error.fields or {"form": [error_text(error)]}
         else:
             messages.success(request, _("服务项目已保存"))
             return redirect("services:catalogue")
@@ -705,7 +705,7 @@ def public_request(request, token: str):
                     request=request,
                 )
             except DomainError as error:
-                errors = error.fields or {"__all__": [error_text(error)]}
+                errors = error.fields or {"form": [error_text(error)]}
             else:
                 return render(
                     request,
@@ -751,7 +751,7 @@ def public_survey(request, token: str):
                 request=request,
             )
         except DomainError as error:
-            errors = error.fields or {"__all__": [error_text(error)]}
+            errors = error.fields or {"form": [error_text(error)]}
         else:
             return render(
                 request,
