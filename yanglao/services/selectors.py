@@ -12,7 +12,9 @@ import datetime as dt
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
+from yanglao.core import audit
 from yanglao.core.errors import NotFound
+from yanglao.core.models import Outcome
 from yanglao.core.scope import get_in_scope, path_q, scoped
 from yanglao.regions.models import Region
 
@@ -136,6 +138,13 @@ def provider_get(user, pk: int) -> Provider:
     if provider is None:
         if pk in provider_ids_for(user):
             return Provider.objects.get(pk=pk)
+        if Provider.objects.filter(pk=pk).exists():
+            audit.record(
+                actor=user,
+                action="access.out_of_scope",
+                outcome=Outcome.DENIED,
+                detail={"model": "Provider", "lookup": {"pk": str(pk)}},
+            )
         raise NotFound()
     return provider
 
