@@ -41,8 +41,9 @@ class Case:
     body: dict[str, Any] | None = None
     expect: int = 404
     # For lists: the items must not include anything outside the caller's scope.
-    list_check: str = ""
+    list_check: str = ""  # "ids:<ctx key>": that sibling object's id is not in the items
     self_only: bool = False
+    setup: Any = None  # a callable of ctx, run before the request (for list checks)
 
 
 def sibling_user(ctx):
@@ -101,6 +102,90 @@ def sibling_order(ctx):
 
 
 ORDER_ID = {"order_id": sibling_order}
+
+
+def sibling_meal_point(ctx):
+    if "sibling_meal_point" not in ctx:
+        from yanglao.services.meals import meal_point_create
+
+        ctx["sibling_meal_point"] = meal_point_create(
+            actor=ctx["sibling_user"], name="柳林老年餐桌", region_code="141125100", meal_price="10"
+        )
+    return ctx["sibling_meal_point"].pk
+
+
+def sibling_meal_record(ctx):
+    if "sibling_meal_record" not in ctx:
+        from django.utils import timezone
+
+        from yanglao.services.meals import meal_record, point_get
+
+        ctx["sibling_meal_record"] = meal_record(
+            actor=ctx["sibling_user"],
+            point=point_get(ctx["sibling_user"], sibling_meal_point(ctx)),
+            elder=ctx["sibling_elder"],
+            date=timezone.localdate(),
+            meal="lunch",
+            mode="dine_in",
+        )
+    return ctx["sibling_meal_record"].pk
+
+
+def sibling_medical_order(ctx):
+    if "sibling_medical_order" not in ctx:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from yanglao.services.models import Order, ServiceItem
+
+        elder = ctx["sibling_elder"]
+        ctx["sibling_medical_order"] = Order.objects.create(
+            number="LL0000001",
+            elder=elder,
+            region_path=elder.region_path,
+            item=ServiceItem.objects.get(code="medical_escort"),
+            unit_price="60.00",
+            amount="60.00",
+            channel="phone",
+            scheduled_for=timezone.now() + dt.timedelta(days=1),
+        )
+    return ctx["sibling_medical_order"].pk
+
+
+def sibling_starts_at(ctx=None) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yanglao.services.hospital import is_workday
+
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not is_workday(day):
+        day += dt.timedelta(days=1)
+    return f"{day.isoformat()}T09:00:00+08:00"
+
+
+def sibling_appointment(ctx):
+    if "sibling_appointment" not in ctx:
+        from django.utils.dateparse import parse_datetime
+
+        from yanglao.services.appointments import appointment_book, order_get
+
+        user = ctx["sibling_user"]
+        ctx["sibling_appointment"] = appointment_book(
+            actor=user,
+            order=order_get(user, sibling_medical_order(ctx)),
+            hospital_code="SI-141125-01",
+            department_code="internal",
+            starts_at=parse_datetime(sibling_starts_at()),
+        )
+    return ctx["sibling_appointment"].pk
+
+
+MEAL_POINT_ID = {"point_id": sibling_meal_point}
+MEAL_RECORD_ID = {"record_id": sibling_meal_record}
+APPOINTMENT_ID = {"appointment_id": sibling_appointment}
 PROVIDER_BODY = {
     "name": "中阳服务中心",
     "kind": "company",
@@ -108,6 +193,33 @@ PROVIDER_BODY = {
     "areas": ["141125100"],
     "items": ["clean_home"],
 }
+
+
+def sibling_time_bank(ctx):
+    """An earning of the sibling county's elder, through the time bank."""
+    if "sibling_time_bank" not in ctx:
+        from yanglao.timebank.services import earn
+
+        ctx["sibling_time_bank"] = earn(
+            person=ctx["sibling_elder"].person,
+            hours="2",
+            item_code="",
+            region=ctx["sibling_elder"].region,
+            reference="scope:1",
+            actor=ctx["sibling_user"],
+        )
+    return ctx["sibling_time_bank"]
+
+
+def sibling_pool(ctx):
+    from yanglao.timebank.services import system_account
+
+    system_account("pool", ctx["sibling_elder"].region)
+    return SIBLING
+
+
+TB_ACCOUNT = {"account_id": lambda ctx: sibling_time_bank(ctx).lines[0].account_id}
+TB_TXN = {"txn": lambda ctx: sibling_time_bank(ctx).txn}
 
 
 def sibling_alert(ctx):
@@ -250,6 +362,80 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/services/survey/{token}"): Case(
         path={"token": "forged-token"}, body={"rating": 5}
     ),
+    # The officer has no volunteer profile: "my" time bank is 404.
+    ("GET", "/api/v1/timebank/me"): Case(),
+    ("GET", "/api/v1/timebank/me/statement"): Case(),
+    ("GET", "/api/v1/timebank/accounts"): Case(list_check="visitors"),
+    ("GET", "/api/v1/timebank/accounts/{account_id}"): Case(path=TB_ACCOUNT),
+    ("GET", "/api/v1/timebank/accounts/{account_id}/statement"): Case(path=TB_ACCOUNT),
+    ("POST", "/api/v1/timebank/accounts/{account_id}/transfers"): Case(
+        path=TB_ACCOUNT, body={"to_person_id": 1, "units": "1"}
+    ),
+    ("POST", "/api/v1/timebank/accounts/{account_id}/donations"): Case(
+        path=TB_ACCOUNT, body={"units": "1"}
+    ),
+    ("POST", "/api/v1/timebank/accounts/{account_id}/relatives"): Case(
+        path=TB_ACCOUNT, body={"elder_id": 1, "relation": "child"}
+    ),
+    ("GET", "/api/v1/timebank/pools"): Case(list_check="visitors"),
+    ("GET", "/api/v1/timebank/pools/{county}"): Case(path={"county": sibling_pool}),
+    ("POST", "/api/v1/timebank/pools/{county}/grants"): Case(
+        path={"county": sibling_pool}, body={"elder_id": 0, "units": "1", "purpose": "助餐"}
+    ),
+    ("GET", "/api/v1/timebank/txns/{txn}"): Case(path=TB_TXN),
+    ("POST", "/api/v1/timebank/txns/{txn}/reverse"): Case(path=TB_TXN, body={"reason": "x"}),
+    ("GET", "/api/v1/timebank/reports/monthly"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/meals/points"): Case(
+        setup=sibling_meal_point, list_check="ids:sibling_meal_point"
+    ),
+    ("POST", "/api/v1/meals/points"): Case(
+        body={"name": "越界餐桌", "region_code": SIBLING, "meal_price": "10.00"}, expect=422
+    ),
+    ("GET", "/api/v1/meals/points/{point_id}"): Case(path=MEAL_POINT_ID),
+    ("PATCH", "/api/v1/meals/points/{point_id}"): Case(path=MEAL_POINT_ID, body={"name": "x"}),
+    ("GET", "/api/v1/meals/points/{point_id}/statement"): Case(path=MEAL_POINT_ID),
+    ("GET", "/api/v1/meals/records"): Case(
+        setup=sibling_meal_record, list_check="ids:sibling_meal_record"
+    ),
+    ("POST", "/api/v1/meals/records"): Case(
+        body={
+            "point_id": sibling_meal_point,
+            "elder_id": 0,
+            "date": "2026-11-24",
+            "meal": "lunch",
+            "mode": "dine_in",
+        }
+    ),
+    ("POST", "/api/v1/meals/records/{record_id}/correct"): Case(
+        path=MEAL_RECORD_ID, body={"reason": "x", "count": 2}
+    ),
+    ("POST", "/api/v1/meals/records/{record_id}/delete"): Case(
+        path=MEAL_RECORD_ID, body={"reason": "x"}
+    ),
+    ("GET", "/api/v1/meals/summary"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/appointments/hospitals"): Case(query={"region": SIBLING}),
+    ("GET", "/api/v1/appointments/hospitals/{hospital_code}/departments"): Case(
+        path={"hospital_code": "SI-141125-01"}
+    ),
+    ("GET", "/api/v1/appointments/slots"): Case(
+        query={"hospital": "SI-141125-01", "department": "internal", "day": "2026-12-01"}
+    ),
+    ("GET", "/api/v1/appointments"): Case(
+        setup=sibling_appointment, list_check="ids:sibling_appointment"
+    ),
+    ("POST", "/api/v1/appointments"): Case(
+        body={
+            "order_id": sibling_medical_order,
+            "hospital_code": "SI-141125-01",
+            "department_code": "internal",
+            "starts_at": sibling_starts_at,
+        }
+    ),
+    ("GET", "/api/v1/appointments/{appointment_id}"): Case(path=APPOINTMENT_ID),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): Case(
+        path=APPOINTMENT_ID, body={"reason": "x"}
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/attended"): Case(path=APPOINTMENT_ID, body={}),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
@@ -313,7 +499,11 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
         actor=ctx["sibling_user"], elder=ctx["sibling_elder"], kind="sos_button", serial="LL-1"
     )
     path = template
+    if case.setup is not None:
+        case.setup(ctx)
     body = case.body
+    if body is not None:  # values may be callables of ctx (sibling objects made on demand)
+        body = {k: v(ctx) if callable(v) else v for k, v in body.items()}
     if body is not None and body.get("elder_id") == 0:
         body = {**body, "elder_id": ctx["sibling_elder"].pk}
     if body is not None and body.get("plan_id") == 0:
@@ -382,6 +572,8 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
             assert ctx["sibling_elder"].pk not in {i["elder_id"] for i in items}
         elif case.list_check == "elder_region":
             assert ctx["sibling_elder"].pk not in {i["id"] for i in items}
+        elif case.list_check.startswith("ids:"):
+            assert ctx[case.list_check[4:]].pk not in {i["id"] for i in items}
         else:
             assert all(i["region_code"].startswith(INSIDE) for i in items)
             assert ctx["sibling_user"].pk not in {i["id"] for i in items}
