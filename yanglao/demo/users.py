@@ -16,6 +16,7 @@ DEMO_USERS = [
     ("zy_jinluo", Role.TOWNSHIP_OFFICER, "141129101", "宋平", "金罗镇"),
     ("zy_village", Role.VILLAGE_OFFICER, "141129101201", "王秀兰", "金罗镇第一个村"),
     ("zy_facility", Role.FACILITY_OPERATOR, "141129100", "高建军", "宁乡镇敬老院"),
+    ("zy_service", Role.FACILITY_OPERATOR, "141129", "孙丽娟", "康乐居家养老服务中心（服务商）"),
     ("zy_visitor", Role.VISITOR, "141129101201", "李春梅", "网格员/志愿者"),
     ("cz_luzhou", Role.COUNTY_ADMIN, "140403", "赵丽华", "长治市潞州区民政局"),
     ("sm_city", Role.CITY_ADMIN, "3504", "陈建华", "三明市民政局"),

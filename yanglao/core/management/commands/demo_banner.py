@@ -26,5 +26,6 @@ class Command(BaseCommand):
         for username, role, region, where in rows:
             self.stdout.write(f"  {username:<12} {role:<14} {region:<8} {where}")
         self.stdout.write(line)
+        self.stdout.write(f"  长辈版服务申请页（免登录）: http://{host}:{port}/s/r/demo-request/")
         self.stdout.write("  API: /api/v1/docs  ·  停止: Ctrl+C")
         self.stdout.write(line)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
+from yanglao.demo.services import load_services
 from yanglao.demo.users import load_users
 from yanglao.demo.visits import load_visits
 from yanglao.policy.loader import load_packs
@@ -44,6 +45,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 "visits: {visitors} visitors, {pairings} pairings, {visits} visits, "
                 "{checkin_plans} check-in plans, {meters} water meters".format(**visits)
+            )
+        served = load_services()
+        if served:
+            self.stdout.write(
+                "services: {orders} orders, {rated} rated ({low} not satisfied), "
+                "{follow_ups} follow-ups".format(**served)
             )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
