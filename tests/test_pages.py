@@ -26,6 +26,10 @@ PAGES = [
     ("/accounts/access-log/", "security_admin", "14", "访问日志"),
     ("/accounts/password/", "visitor", "141129101201", "修改密码"),
     ("/accounts/2fa/setup/", "county_admin", "141129", "双因素认证"),
+    ("/timebank/my/", "visitor", "141129101201", "我的时间银行"),
+    ("/timebank/accounts/", "county_admin", "141129", "志愿者账户"),
+    ("/timebank/pools/141129/", "county_admin", "141129", "困难老人互助池"),
+    ("/timebank/report/", "township_officer", "141129101", "月度报表"),
 ]
 
 
@@ -62,9 +66,19 @@ def test_pages_need_a_login(client, db):
 @pytest.mark.parametrize(
     ("role", "region", "visible", "hidden"),
     [
-        ("visitor", "141129101201", ["工作台"], ["账号管理", "政策规则", "审计日志", "区划"]),
-        ("county_admin", "141129", ["区划", "政策规则", "目标任务", "账号管理"], ["审计日志"]),
-        ("audit_admin", "14", ["审计日志"], ["账号管理"]),
+        (
+            "visitor",
+            "141129101201",
+            ["工作台", "时间银行"],
+            ["账号管理", "政策规则", "审计日志", "区划"],
+        ),
+        (
+            "county_admin",
+            "141129",
+            ["区划", "政策规则", "目标任务", "账号管理", "时间银行"],
+            ["审计日志"],
+        ),
+        ("audit_admin", "14", ["审计日志"], ["账号管理", "时间银行"]),
         ("village_officer", "141129101201", ["区划", "政策规则"], ["账号管理", "审计日志"]),
     ],
 )

@@ -22,6 +22,7 @@ from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 from yanglao.services.api import router as services_router
 from yanglao.services.api_meals import router as meals_router
+from yanglao.timebank.api import router as timebank_router
 from yanglao.visits.api import router as visits_router
 
 
@@ -179,3 +180,4 @@ api.add_router("/", alerts_router)
 api.add_router("/", notify_router)
 api.add_router("/", services_router)
 api.add_router("/", meals_router)
+api.add_router("/timebank", timebank_router)

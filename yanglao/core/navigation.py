@@ -51,6 +51,7 @@ NAV: list[NavItem] = [
         "bowl",
         "/services/meals",
     ),
+    NavItem(_("时间银行"), "timebank:home", VISIT_OFFICERS | {Role.VISITOR}, "clock", "/timebank"),
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
     NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(

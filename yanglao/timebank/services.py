@@ -97,7 +97,9 @@ def _param(rule_id: str, param: str, region: Region, on: dt.date | None, default
 
 def storage_cap(region: Region, on: dt.date | None = None) -> Decimal:
     """Hours a personal account may hold (``time_bank.storage.storage_cap_hours``)."""
-    return Decimal(str(_param(STORAGE, "storage_cap_hours", region, on, DEFAULT_CAP)))
+    return Decimal(str(_param(STORAGE, "storage_cap_hours", region, on, DEFAULT_CAP))).quantize(
+        CENT
+    )
 
 
 def relative_min_age(region: Region, on: dt.date | None = None) -> int:
@@ -657,13 +659,19 @@ def donate_to_pool(*, person, units, actor, request=None) -> Posting:
     )
 
 
-def in_hardship(elder: Elder, on: dt.date | None = None) -> bool:
-    """An elder the pool may serve (``time_bank.pool_grant``): a welfare category in
+def hardship_q(region: Region, on: dt.date | None = None) -> Q:
+    """Elders the pool may serve (``time_bank.pool_grant``): a welfare category in
     ``welfare`` (default 特困, 低保, 经济困难), or 孤寡 when ``widowed_childless``."""
-    res = lookup(POOL_GRANT, elder.region, on)
+    res = lookup(POOL_GRANT, region, on)
     welfare = (res.get("welfare") if res else None) or list(DEFAULT_HARDSHIP_WELFARE)
-    lonely = res.get("widowed_childless", True) if res else True
-    return elder.welfare in welfare or (bool(lonely) and elder.widowed_childless)
+    q = Q(welfare__in=list(welfare))
+    if res is None or res.get("widowed_childless", True):
+        q |= Q(widowed_childless=True)
+    return q
+
+
+def in_hardship(elder: Elder, on: dt.date | None = None) -> bool:
+    return Elder.objects.filter(hardship_q(elder.region, on), pk=elder.pk).exists()
 
 
 def pool_grant(
