@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
+from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.services import load_services
 from yanglao.demo.users import load_users
@@ -51,6 +52,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 "services: {orders} orders, {rated} rated ({low} not satisfied), "
                 "{follow_ups} follow-ups".format(**served)
+            )
+        fed = load_meals()
+        if fed:
+            self.stdout.write(
+                "meals: {points} meal points, {meals} meals ({today} today), "
+                "{appointments} hospital appointments".format(**fed)
             )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
