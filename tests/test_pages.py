@@ -30,6 +30,11 @@ PAGES = [
     ("/timebank/accounts/", "county_admin", "141129", "志愿者账户"),
     ("/timebank/pools/141129/", "county_admin", "141129", "困难老人互助池"),
     ("/timebank/report/", "township_officer", "141129101", "月度报表"),
+    ("/services/meals/", "county_admin", "141129", "助餐点"),
+    ("/services/meals/", "facility_operator", "141129100", "没有助餐点"),
+    ("/services/meals/new/", "township_officer", "141129101", "设立助餐点"),
+    ("/services/meals/summary/", "county_admin", "141129", "助餐月度汇总"),
+    ("/services/appointments/", "village_officer", "141129101201", "预约挂号"),
 ]
 
 
@@ -75,10 +80,10 @@ def test_pages_need_a_login(client, db):
         (
             "county_admin",
             "141129",
-            ["区划", "政策规则", "目标任务", "账号管理", "时间银行"],
+            ["区划", "政策规则", "目标任务", "账号管理", "时间银行", "助餐"],
             ["审计日志"],
         ),
-        ("audit_admin", "14", ["审计日志"], ["账号管理", "时间银行"]),
+        ("audit_admin", "14", ["审计日志"], ["账号管理", "时间银行", "助餐"]),
         ("village_officer", "141129101201", ["区划", "政策规则"], ["账号管理", "审计日志"]),
     ],
 )
