@@ -563,6 +563,61 @@ def visit_pages(s: Shooter) -> None:
     s.shot(page, "alert-phone-checkins", full=False)
 
 
+def service_pages(s: Shooter) -> None:
+    # Officers: the order list, taking a phone request, an order with its proposals.
+    page = s.login("zy_county")
+    page.goto("/services/")
+    s.shot(page, "service-orders", full=False)
+    page.goto("/services/new/?q=王")
+    s.shot(page, "service-new-search", full=False)
+    page.get_by_test_id("elder-matches").locator("a").first.click()
+    page.get_by_label("服务项目").select_option("bath_home")
+    page.get_by_label("申请人", exact=True).fill("王丽")
+    page.get_by_label("与老人关系").fill("女儿")
+    s.shot(page, "service-new-form", full=True)
+    page.get_by_test_id("order-submit").click()
+    page.wait_for_url("**/services/*/")
+    s.shot(page, "service-order-proposals", full=True)
+    page.goto("/services/?status=done")
+    page.get_by_test_id("orders").locator("tbody a").first.click()
+    page.wait_for_url("**/services/*/")
+    s.shot(page, "service-order-done", full=True)
+    survey_link = page.get_by_test_id("survey-link").get_attribute("href")
+    page.goto("/services/?rating=low")
+    page.get_by_test_id("orders").locator("tbody a").first.click()
+    s.shot(page, "service-order-low-rating", full=True)
+    page.goto("/services/providers/")
+    s.shot(page, "service-providers", full=False)
+    page.get_by_test_id("providers").locator("a").first.click()
+    page.wait_for_url("**/services/providers/*/")
+    s.shot(page, "service-provider", full=False)
+    page.goto("/services/catalogue/")
+    s.shot(page, "service-catalogue", full=False)
+    page.goto("/services/ratings/")
+    s.shot(page, "service-ratings")
+    page.goto("/workbench/")
+    s.shot(page, "service-workbench-panel", element=".workbench-card:has(.card-title:text-is('居家服务'))")
+    page.goto("/elders/?q=王")
+    page.get_by_test_id("elder-list").locator("tbody a").first.click()
+    s.shot(page, "service-elder-file", element="[data-testid=elder-services]")
+    # The provider on a phone.
+    phone = s.login("zy_service", phone=True)
+    phone.goto("/services/mine/")
+    s.shot(phone, "service-phone-mine", full=False)
+    phone.get_by_test_id("my-orders").locator("a", has_text="详情").first.click()
+    s.shot(phone, "service-phone-order", full=False)
+    # Elders and families: the request page and the survey (长辈版, no login).
+    public = s.page(phone=True)
+    public.goto("/s/r/demo-request/")
+    s.shot(public, "service-public-request", full=False)
+    public.locator("label.elder-choice", has_text="居家保洁").click()
+    public.locator("#large-text").click()
+    s.shot(public, "service-public-request-large", full=False)
+    if survey_link:
+        public.goto("/s/survey/" + survey_link.split("/s/survey/")[1])
+        s.shot(public, "service-public-survey", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -578,6 +633,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     elder_workbench_pages,
     elder_phone_and_log_pages,
     visit_pages,
+    service_pages,
 ]
 
 

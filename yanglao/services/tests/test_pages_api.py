@@ -286,3 +286,39 @@ def test_volunteer_hours_reach_the_time_bank_exactly_once(
     assert Entry.objects.filter(reference=f"order:{other.pk}").count() == 2
     services.order_rate(order=other, rating=4)
     assert Entry.objects.filter(reference=f"order:{other.pk}").count() == 2
+
+
+def test_a_service_need_found_on_a_visit_becomes_an_order(client, county, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    need = FollowUp.objects.create(
+        elder=world["elder"],
+        region_path=world["elder"].region_path,
+        kind="service_request",
+        item="hygiene",
+        level="concern",
+        description="卫生环境：厨房需要上门保洁",
+        due_on=timezone.localdate() + dt.timedelta(days=3),
+    )
+    client.force_login(county)
+    listing = client.get("/visits/follow-ups/").content.decode()
+    assert f"/services/new/?follow_up={need.pk}" in listing
+    form = client.get(f"/services/new/?follow_up={need.pk}").content.decode()
+    assert "厨房需要上门保洁" in form and world["elder"].person.name in form
+    response = client.post(
+        f"/services/new/?follow_up={need.pk}",
+        {
+            "follow_up": need.pk,
+            "item": "clean_home",
+            "scheduled_for": (timezone.localtime() + dt.timedelta(days=1)).strftime(
+                "%Y-%m-%dT10:00"
+            ),
+            "channel": "visit",
+            "quantity": "1",
+        },
+    )
+    assert response.status_code == 302
+    order = Order.objects.get(follow_up=need)
+    assert order.channel == "visit" and order.elder == world["elder"]
