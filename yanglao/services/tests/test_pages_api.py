@@ -31,6 +31,14 @@ def world(county, elder_of, provider_of, operator, order_of):
     return {"elder": elder, "provider": provider, "order": order}
 
 
+def _tomorrow_at_ten() -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + dt.timedelta(days=1)).isoformat() + "T10:00"
+
+
 def _done(county, operator, order, provider):
     order = services.order_assign(actor=county, order=order, provider=provider)
     order = services.order_accept(actor=operator, order=order)
@@ -213,7 +221,7 @@ def test_api_round_trip(api, county, operator, world, client):
         {
             "elder_id": world["elder"].pk,
             "item": "clean_home",
-            "scheduled_for": "2026-12-02T10:00:00+08:00",
+            "scheduled_for": _tomorrow_at_ten() + ":00+08:00",
             "channel": "phone",
         },
     )
@@ -322,3 +330,25 @@ def test_a_service_need_found_on_a_visit_becomes_an_order(client, county, world)
     assert response.status_code == 302
     order = Order.objects.get(follow_up=need)
     assert order.channel == "visit" and order.elder == world["elder"]
+
+
+def test_a_visitor_asks_for_a_service_for_a_paired_elder_only(
+    client, elder_of, paired, visitor_user, world
+):
+    mine = elder_of(name="刘桂芳")
+    paired(mine)
+    client.force_login(visitor_user)
+    assert client.get(f"/services/new/?elder={mine.pk}").status_code == 200
+    assert client.get(f"/services/new/?elder={world['elder'].pk}").status_code == 404
+    response = client.post(
+        f"/services/new/?elder={mine.pk}",
+        {
+            "elder": mine.pk,
+            "item": "errand_shopping",
+            "scheduled_for": _tomorrow_at_ten(),
+            "channel": "visit",
+            "quantity": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert Order.objects.filter(elder=mine, channel="visit").exists()
