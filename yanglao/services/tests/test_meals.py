@@ -401,3 +401,34 @@ def test_the_operator_sees_their_point_on_the_workbench_and_navigation(client, o
     assert client.get(f"/services/meals/{point.pk}/day/").status_code == 200
     assert client.get("/services/meals/new/").status_code == 403
     assert client.get("/services/meals/summary/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_day_sheet_and_statement_pages_read_a_fixed_number_of_queries(county, elder_of, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    point = point_in(county)
+    today = timezone.localdate()
+    client.force_login(county)
+    client.get("/workbench/")  # the session and the URLconf, once
+
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    pages = [
+        f"/services/meals/{point.pk}/day/",
+        f"/services/meals/{point.pk}/statement/",
+        "/services/meals/",
+        "/services/meals/summary/",
+        f"/services/meals/{point.pk}/",
+    ]
+    people = [elder_of(name=f"张{n}兰") for n in "一二三四五六"]
+    for elder in people[:2]:
+        record(county, point, elder, day=today, today=today)
+    few = [count(url) for url in pages]
+    for elder in people[2:]:
+        record(county, point, elder, day=today, today=today)
+    assert [count(url) for url in pages] == few
