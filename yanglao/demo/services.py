@@ -188,6 +188,13 @@ def _changzhi(rng: random.Random) -> None:
     )
 
 
+def _slot(rng: random.Random) -> dt.datetime:
+    """An appointment on the hour within working hours, today or in the next two days."""
+    day = timezone.localdate() + dt.timedelta(days=rng.randint(0, 2))
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(8, 17), 0)))
+    return when if when > timezone.now() else when + dt.timedelta(days=1)
+
+
 def _back_date(order: Order, created: dt.datetime) -> None:
     """Move an order made now to ``created`` (demo history only)."""
     shift = timezone.now() - created
@@ -269,7 +276,7 @@ def _load(seed: int, orders: int) -> dict:
                 actor=county,
                 elder=elder,
                 item=items[code],
-                scheduled_for=now + dt.timedelta(hours=rng.randint(1, 30)),
+                scheduled_for=_slot(rng),
                 channel=channel,
                 requester_name=rng.choice(["", "王丽", "李强", "本人"]),
                 requester_relation=rng.choice(["女儿", "儿子", "本人", ""]),

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from yanglao.elders import categories
+from yanglao.elders.models import Welfare
 from yanglao.policy.selectors import lookup
 
 from .models import Payer
@@ -62,13 +63,13 @@ def ratios_for(elder, *, kind: str = "service", on: dt.date | None = None) -> li
     by_welfare = res.get("government_by_welfare") or {}
     if elder.welfare in by_welfare and _ratio(by_welfare[elder.welfare]) > gov:
         gov = _ratio(by_welfare[elder.welfare])
-        why = f"welfare={elder.welfare}"
+        why = str(Welfare(elder.welfare).label)
     by_group = res.get("government_by_group") or {}
     if by_group:
-        codes = categories.codes_for(elder, on)
+        groups = {g.code: g.label for g in categories.groups_for(elder, on) if g.matched}
         for code, value in by_group.items():
-            if code in codes and _ratio(value) > gov:
-                gov, why = _ratio(value), f"group={code}"
+            if code in groups and _ratio(value) > gov:
+                gov, why = _ratio(value), groups[code]
     community = _ratio(res.get("community", "0"))
     donation = _ratio(res.get("donation", "0"))
     # The public shares never exceed the whole; community and donation shrink first.
@@ -76,7 +77,7 @@ def ratios_for(elder, *, kind: str = "service", on: dt.date | None = None) -> li
     donation = min(donation, Decimal(1) - gov - community)
     personal = Decimal(1) - gov - community - donation
     return [
-        Share(Payer.GOVERNMENT, gov, ZERO, {**source, "because": why or "no category"}),
+        Share(Payer.GOVERNMENT, gov, ZERO, {**source, "because": why}),
         Share(Payer.COMMUNITY, community, ZERO, source),
         Share(Payer.DONATION, donation, ZERO, source),
         Share(Payer.ELDER, personal, ZERO, source),
