@@ -269,7 +269,7 @@ def _load(seed: int, orders: int) -> dict:
         for n in range(orders):
             elder = rng.choice(elders)
             age_days = rng.uniform(0, 60) if n < orders - 12 else 0
-            picked = rng.choice(providers)
+            picked = providers[0] if age_days == 0 else rng.choice(providers)
             code = rng.choice(list(picked.items.values_list("code", flat=True)))
             channel = rng.choice(["phone", "phone", "phone", "visit", "staff"])
             order = services.order_create(
@@ -288,6 +288,8 @@ def _load(seed: int, orders: int) -> dict:
             if not qualified:
                 continue  # nobody may take it: stays waiting for an officer
             provider = picked if picked in qualified else rng.choice(qualified)
+            if age_days == 0 and providers[0] in qualified:
+                provider = providers[0]  # the demo service company (zy_service) has work today
             if age_days == 0:
                 # Today's: waiting for dispatch, just dispatched, or under way.
                 state = ["requested", "requested", "assigned", "accepted", "in_progress"][n % 5]
