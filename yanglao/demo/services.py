@@ -198,7 +198,11 @@ def _slot(rng: random.Random) -> dt.datetime:
 def _back_date(order: Order, created: dt.datetime) -> None:
     """Move an order made now to ``created`` (demo history only)."""
     shift = timezone.now() - created
-    fields = {"created_at": created, "scheduled_for": order.scheduled_for - shift}
+    fields = {
+        "created_at": created,
+        "scheduled_for": order.scheduled_for - shift,
+        "number": f"FW{timezone.localtime(created):%Y%m%d}{order.pk:06d}",
+    }
     for name in (
         "assigned_at",
         "accepted_at",
