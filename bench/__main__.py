@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.elders_import",
     "bench.elders_list",
     "bench.visits",
+    "bench.timebank",
 ]
 
 

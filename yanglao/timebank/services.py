@@ -37,7 +37,8 @@ from yanglao.core.scope import in_subtree
 from yanglao.elders.categories import age_on
 from yanglao.elders.models import Contact, Elder, ElderStatus, Relation, Welfare
 from yanglao.people.models import Person
-from yanglao.policy.selectors import lookup
+from yanglao.policy import engine
+from yanglao.policy.selectors import ancestor_rules, lookup, to_data
 from yanglao.regions.models import Region
 from yanglao.visits.models import Visitor
 from yanglao.visits.pairing import visitor_for_user
@@ -89,48 +90,94 @@ class Posting:
 # ---------------------------------------------------------------- policy and regions
 
 
-def _param(rule_id: str, param: str, region: Region, on: dt.date | None, default):
-    res = lookup(rule_id, region, on)
-    value = res.get(param) if res is not None else None
-    return default if value is None else value
+@dataclass(frozen=True)
+class Terms:
+    """The time bank's policy for one region on one day (one query for all its rules)."""
+
+    cap: Decimal  # time_bank.storage.storage_cap_hours
+    min_age: int  # time_bank.redemption.relative_min_age
+    per_coin: Decimal  # time_bank.unit.hours_per_coin
+    default_weight: Decimal  # time_bank.item_weights.default
+    weights: dict  # time_bank.item_weights.weights
+    welfare: tuple[str, ...]  # time_bank.pool_grant.welfare
+    widowed_childless: bool  # time_bank.pool_grant.widowed_childless
+
+    def weight(self, item_code: str) -> Decimal:
+        """Units per hour of a service item: its weight (else the default) divided by
+        the hours per coin; 1 when the figures make no sense."""
+        value = self.weights.get(item_code) if item_code else None
+        try:
+            raw = Decimal(str(value)) if value is not None else self.default_weight
+            weight = raw / self.per_coin
+        except (InvalidOperation, ArithmeticError):
+            return Decimal(1)
+        return weight if weight > 0 else Decimal(1)
+
+
+def terms(region: Region, on: dt.date | None = None) -> Terms:
+    on = on or timezone.localdate()
+    ids = (STORAGE, REDEMPTION, UNIT, WEIGHTS, POOL_GRANT)
+    data = [to_data(r, r.region.path) for r in ancestor_rules(region).filter(rule_id__in=ids)]
+    params: dict[str, dict] = {}
+    for rule_id in ids:
+        res = engine.resolve(rule_id, [d for d in data if d.rule_id == rule_id], region.path, on)
+        params[rule_id] = dict(res.params) if res is not None else {}
+
+    def get(rule_id: str, name: str, default):
+        value = params[rule_id].get(name)
+        return default if value is None else value
+
+    def number(value, default: Decimal) -> Decimal:
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return default
+
+    return Terms(
+        cap=number(get(STORAGE, "storage_cap_hours", DEFAULT_CAP), DEFAULT_CAP).quantize(CENT),
+        min_age=int(get(REDEMPTION, "relative_min_age", DEFAULT_MIN_AGE)),
+        per_coin=number(get(UNIT, "hours_per_coin", 1), Decimal(1)) or Decimal(1),
+        default_weight=number(get(WEIGHTS, "default", "1"), Decimal(1)),
+        weights=dict(get(WEIGHTS, "weights", {}) or {}),
+        welfare=tuple(get(POOL_GRANT, "welfare", None) or DEFAULT_HARDSHIP_WELFARE),
+        widowed_childless=bool(get(POOL_GRANT, "widowed_childless", True)),
+    )
 
 
 def storage_cap(region: Region, on: dt.date | None = None) -> Decimal:
     """Hours a personal account may hold (``time_bank.storage.storage_cap_hours``)."""
-    return Decimal(str(_param(STORAGE, "storage_cap_hours", region, on, DEFAULT_CAP))).quantize(
-        CENT
-    )
+    return terms(region, on).cap
 
 
 def relative_min_age(region: Region, on: dt.date | None = None) -> int:
     """The age from which a direct relative may receive hours (spouses: any age)."""
-    return int(_param(REDEMPTION, "relative_min_age", region, on, DEFAULT_MIN_AGE))
+    return terms(region, on).min_age
 
 
 def item_weight(item_code: str, region: Region, on: dt.date | None = None) -> Decimal:
-    """Units per hour of a service item: ``time_bank.item_weights`` (``weights[item]``,
-    else ``default``) divided by ``time_bank.unit.hours_per_coin``; 1 without rules."""
-    res = lookup(WEIGHTS, region, on)
-    weights = (res.get("weights") if res else None) or {}
-    value = weights.get(item_code) if item_code else None
-    if value is None:
-        value = res.get("default") if res else None
-    per_coin = _param(UNIT, "hours_per_coin", region, on, 1)
-    try:
-        weight = Decimal(str(value if value is not None else "1")) / Decimal(str(per_coin))
-    except (InvalidOperation, ArithmeticError):
-        return Decimal(1)
-    return weight if weight > 0 else Decimal(1)
+    """Units per hour of a service item (``time_bank.item_weights``, ``time_bank.unit``)."""
+    return terms(region, on).weight(item_code)
+
+
+def place(account: Account) -> Region:
+    """The account's region as far as the policy and the county need it (code and path),
+    without reading the region row."""
+    return Region(code=account.region_id, path=account.region_path)
+
+
+def county_code(region: Region) -> str:
+    """The county (区县: the six-digit code in the path) a region belongs to."""
+    for code in region.path.split("."):
+        if len(code) == 6:
+            return code
+    raise ValidationFailed(fields={"region": [_("时间银行账户须属于县(区)或其下级区划")]})
 
 
 def county_of(region: Region) -> Region:
-    """The county (区县, the six-digit code in the path) a region belongs to."""
-    for code in region.path.split("."):
-        if len(code) == 6:
-            county = Region.objects.filter(code=code).first()
-            if county is not None:
-                return county
-    raise ValidationFailed(fields={"region": [_("时间银行账户须属于县(区)或其下级区划")]})
+    county = Region.objects.filter(code=county_code(region)).first()
+    if county is None:
+        raise ValidationFailed(fields={"region": [_("时间银行账户须属于县(区)或其下级区划")]})
+    return county
 
 
 def _region(value: Region | str) -> Region:
@@ -159,9 +206,10 @@ def _units(value, name: str = "units") -> Decimal:
 
 def system_account(kind: str, region: Region) -> Account:
     """The county's pool, issuance or redemption account (made on first use)."""
-    county = county_of(region)
-    account = Account.objects.filter(kind=kind, region=county, holder__isnull=True).first()
+    code = county_code(region)
+    account = Account.objects.filter(kind=kind, region_id=code, holder__isnull=True).first()
     if account is None:
+        county = county_of(region)
         account, _made = Account.objects.get_or_create(
             kind=kind, region=county, holder=None, defaults={"region_path": county.path}
         )
@@ -171,7 +219,7 @@ def system_account(kind: str, region: Region) -> Account:
 def account_for(person, region: Region | None = None) -> Account:
     """The person's account (个人账户), opened on first use in ``region`` (default: the
     region of their visitor profile, else of the person)."""
-    account = Account.objects.filter(holder=person).first()
+    account = holder_account(person)
     if account is not None:
         return account
     if region is None:
@@ -190,7 +238,10 @@ def account_for(person, region: Region | None = None) -> Account:
 
 
 def holder_account(person) -> Account | None:
-    return Account.objects.filter(holder=person).first()
+    account = Account.objects.filter(holder=person).first()
+    if account is not None:
+        account.holder = person
+    return account
 
 
 # ---------------------------------------------------------------- posting
@@ -317,14 +368,16 @@ def earn(
         return first
     region = _region(region)
     hours = _units(hours, "hours")
-    weight = item_weight(item_code, region)
+    rules = terms(region)
+    weight = rules.weight(item_code)
     units = (hours * weight).quantize(CENT, ROUND_HALF_UP)
     if units <= 0:
         raise ValidationFailed(fields={"hours": [_("折算后的时长为 0")]})
     account = account_for(person)
     issuance = system_account(AccountKind.ISSUANCE, region)
-    pool = system_account(AccountKind.POOL, account.region)
-    cap = storage_cap(account.region)
+    here = place(account)
+    pool = system_account(AccountKind.POOL, here)
+    cap = rules.cap if here.path == region.path else terms(here).cap
     txn = uuid.uuid4()
     memo = f"服务 {hours} 小时" + (f"（{item_code}）" if item_code else "")
     if weight != 1:
@@ -335,7 +388,7 @@ def earn(
                 actor=actor,
                 action="timebank.earn",
                 obj=account,
-                region=account.region,
+                region=place(account),
                 detail={
                     "txn": str(txn),
                     "reference": reference,
@@ -420,7 +473,7 @@ def _simple_debit(
                 actor=actor,
                 action=action,
                 obj=account,
-                region=account.region,
+                region=place(account),
                 detail={"txn": str(txn), "units": str(units), **detail},
                 request=request,
             )
@@ -482,7 +535,7 @@ def spend(*, person, units, purpose: str, reference: str, actor, request=None) -
     first = _debited(account, EntryKind.SPEND, reference)
     if first is not None:
         return first
-    redemption = system_account(AccountKind.REDEMPTION, account.region)
+    redemption = system_account(AccountKind.REDEMPTION, place(account))
     return _simple_debit(
         account=account,
         to=redemption,
@@ -620,10 +673,12 @@ def transfer_to_relative(*, person, to_person, units, actor, request=None) -> Po
         account = account_for(person)
     _ensure_may_act(actor, account)
     today = timezone.localdate()
-    relation = relation_to(person, to_person, today, relative_min_age(account.region, today))
+    here = terms(place(account), today)
+    relation = relation_to(person, to_person, today, here.min_age)
     to_account = account_for(to_person)
-    pool = system_account(AccountKind.POOL, to_account.region)
-    cap = storage_cap(to_account.region, today)
+    there = place(to_account)
+    pool = system_account(AccountKind.POOL, there)
+    cap = here.cap if to_account.region_path == account.region_path else terms(there, today).cap
     return _simple_debit(
         account=account,
         to=to_account,
@@ -644,7 +699,7 @@ def donate_to_pool(*, person, units, actor, request=None) -> Posting:
     units = _units(units)
     account = holder_account(person) or account_for(person)
     _ensure_may_act(actor, account)
-    pool = system_account(AccountKind.POOL, account.region)
+    pool = system_account(AccountKind.POOL, place(account))
     return _simple_debit(
         account=account,
         to=pool,
@@ -802,7 +857,7 @@ def reverse(*, txn, reason: str, actor, request=None) -> Posting:
                 actor=actor,
                 action="timebank.reverse",
                 obj=lines[0].account,
-                region=lines[0].account.region,
+                region=place(lines[0].account),
                 detail={"txn": str(txn), "reversal": str(new_txn), "reason": reason[:200]},
                 request=request,
             )
