@@ -23,7 +23,12 @@ def meals_panel(user) -> Panel | None:
         else reverse("services:meal_points")
     )
     items = [
-        Item(str(MealKind(kind).label), counts["meals"][kind], url) for kind in MealKind.values
+        Item(
+            str(MealKind(kind).label),
+            counts["meals"][kind],
+            f"{url}?meal={kind}" if single is not None else url,
+        )
+        for kind in MealKind.values
     ]
     items.append(Item(_("其中送餐"), counts["delivered"], url))
     items.append(Item(_("运营中的助餐点"), counts["points"], reverse("services:meal_points")))
