@@ -139,6 +139,7 @@ def get_meal_point(request: HttpRequest, point_id: int):
     response={200: MealPointOut, **ERRORS},
     summary="修改助餐点（工作人员；价格只影响以后的记录）",
 )
+@decorate_view(idempotent)
 def update_meal_point(request: HttpRequest, point_id: int, payload: MealPointPatch):
     point = meals.point_get(request.auth, point_id)
     data = payload.dict(exclude_unset=True)
@@ -285,6 +286,7 @@ class CorrectIn(Schema):
     response={200: MealRecordOut, **ERRORS},
     summary="更正就餐记录（仅登记当天，须写原因）",
 )
+@decorate_view(idempotent)
 def correct_meal_record(request: HttpRequest, record_id: int, payload: CorrectIn):
     record = meals.record_get(request.auth, record_id)
     record = meals.meal_record_correct(
@@ -312,6 +314,7 @@ class DoneOut(Schema):
     response={200: DoneOut, **ERRORS},
     summary="删除就餐记录（仅登记当天，须写原因；审计日志保留原记录）",
 )
+@decorate_view(idempotent)
 def delete_meal_record(request: HttpRequest, record_id: int, payload: ReasonIn):
     record = meals.record_get(request.auth, record_id)
     meals.meal_record_delete(
@@ -676,6 +679,7 @@ class CancelIn(Schema):
     response={200: AppointmentOut, **ERRORS},
     summary="取消挂号（须写原因；号源释放）",
 )
+@decorate_view(idempotent)
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn):
     appointment = appointments.appointment_get(request.auth, appointment_id)
     appointment = appointments.appointment_cancel(
@@ -689,6 +693,7 @@ def cancel_appointment(request: HttpRequest, appointment_id: int, payload: Cance
     response={200: AppointmentOut, **ERRORS},
     summary="标记已就诊",
 )
+@decorate_view(idempotent)
 def attended_appointment(request: HttpRequest, appointment_id: int):
     appointment = appointments.appointment_get(request.auth, appointment_id)
     appointment = appointments.appointment_attended(
