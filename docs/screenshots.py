@@ -604,7 +604,7 @@ def service_pages(s: Shooter) -> None:
     phone = s.login("zy_service", phone=True)
     phone.goto("/services/mine/")
     s.shot(phone, "service-phone-mine", full=False)
-    phone.get_by_test_id("my-orders").locator("a", has_text="详情").first.click()
+    phone.get_by_test_id("my-orders").locator("a.btn").first.click()
     s.shot(phone, "service-phone-order", full=False)
     # Elders and families: the request page and the survey (长辈版, no login).
     public = s.page(phone=True)
