@@ -19,6 +19,7 @@ from yanglao.core.errors import DomainError, error_text, record_refusal
 from yanglao.core.models import AuditEvent
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.regions.views import crumbs_for
+from yanglao.services import appointments as service_appointments
 from yanglao.services import selectors as service_selectors
 
 from . import categories, risk, selectors, services
@@ -116,6 +117,7 @@ def elder_detail(request, pk: int):
             "transfers": elder.transfers.select_related("from_region", "to_region")[:10],
             "history": history,
             "service_orders": service_selectors.elder_orders(elder),
+            "elder_appointments": service_appointments.appointments_of_elder(actor, elder),
             "can_order": actor.role in VISIT_OFFICERS,
             "crumbs": crumbs_for(elder.region, actor),
             "can_write": actor.role in ELDER_WRITERS,

@@ -118,6 +118,7 @@ def test_provider_phone_flow_and_elder_file(client, county, operator, world):
     client.force_login(county)
     file_page = client.get(f"/elders/{world['elder'].pk}/").content.decode()
     assert "居家服务" in file_page and "上门助浴" in file_page
+    assert "预约挂号" in file_page
 
 
 def test_provider_form_validates(client, county):
