@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,6 +72,22 @@ class Line:
     beneficiary_id: int | None = None
 
 
+# Set only while past records are entered (the demo; an import of paper ledgers): the
+# time written on the lines. It may not go back before the last line.
+_written_at: ContextVar[dt.datetime | None] = ContextVar("timebank_written_at", default=None)
+
+
+@contextmanager
+def recorded_at(when: dt.datetime) -> Iterator[None]:
+    """Write the lines posted inside this block with the time ``when`` (for records of
+    the past entered in order; never earlier than the last line of the ledger)."""
+    token = _written_at.set(when)
+    try:
+        yield
+    finally:
+        _written_at.reset(token)
+
+
 def locked_head() -> ChainHead:
     """The chain head, locked until the end of the transaction (create it if missing)."""
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
@@ -84,7 +102,11 @@ def append(
 ) -> list[Entry]:
     """Write the postings' lines after ``head`` (locked by the caller, in the caller's
     transaction) and move the head. Balances are the caller's business."""
-    now = timezone.now()
+    now = _written_at.get() or timezone.now()
+    if _written_at.get() is not None:
+        last = Entry.objects.filter(seq=head.seq).values_list("created_at", flat=True).first()
+        if last is not None and now < last:
+            raise ValueError(f"cannot write lines at {now}: the last line is at {last}")
     created_by_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
     seq, prev = head.seq, head.hash
     rows: list[Entry] = []

@@ -498,3 +498,20 @@ def test_postgres_refuses_update_and_delete_of_ledger_lines(volunteer, earn):
         Entry.objects.filter(seq=1).update(amount=Decimal("9"))
     with pytest.raises(DatabaseError), transaction.atomic():
         Entry.objects.filter(seq=1).delete()
+
+
+def test_past_records_are_written_in_order_with_their_own_time(volunteer, earn):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yanglao.timebank.chain import recorded_at
+
+    july = timezone.make_aware(dt.datetime(2026, 7, 1, 9))
+    with recorded_at(july):
+        posting = earn(volunteer.person, "2")
+    assert {e.created_at for e in posting.lines} == {july}
+    earn(volunteer.person, "1")  # now
+    with pytest.raises(ValueError, match="the last line is at"), recorded_at(july):
+        earn(volunteer.person, "1")
+    assert verify_chain() == []

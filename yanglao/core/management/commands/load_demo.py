@@ -12,6 +12,7 @@ from yanglao.demo.elders import load_elders
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.services import load_services
+from yanglao.demo.timebank import load_demo as load_timebank
 from yanglao.demo.users import load_users
 from yanglao.demo.visits import load_visits
 from yanglao.policy.loader import load_packs
@@ -47,6 +48,9 @@ class Command(BaseCommand):
                 "visits: {visitors} visitors, {pairings} pairings, {visits} visits, "
                 "{checkin_plans} check-in plans, {meters} water meters".format(**visits)
             )
+        banked = load_timebank()
+        if banked:
+            self.stdout.write("timebank: {volunteers} volunteers, {lines} lines".format(**banked))
         served = load_services()
         if served:
             self.stdout.write(
