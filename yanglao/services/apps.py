@@ -8,4 +8,4 @@ class ServicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import tasks, workbench  # noqa: F401  (Huey jobs and workbench panels register)
+        from . import tasks, workbench, workbench_meals  # noqa: F401  (jobs and panels register)

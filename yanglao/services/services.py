@@ -364,7 +364,11 @@ def order_finish(
     from . import survey
 
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("item", "elder").get(pk=order.pk)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("item", "elder")
+            .get(pk=order.pk)
+        )
         _provider_step(actor, order)
         _move(order, S.DONE, actor=actor)
         order.finished_at = timezone.now()
@@ -448,7 +452,11 @@ def order_rate(
     if channel != RatingChannel.SURVEY and not _officer_over(actor, order.region_path):
         raise Forbidden(_("只有工作人员可以代录评价"))
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("item", "elder").get(pk=order.pk)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("item", "elder")
+            .get(pk=order.pk)
+        )
         if order.status == S.RATED:
             raise Conflict(_("该工单已评价"), code="already_rated")
         _move(order, S.RATED, actor=actor, note=f"{value}", actor_name=_("老人/家属"))
@@ -519,7 +527,9 @@ def order_confirm(*, actor, order: Order, request=None) -> Order:
         raise Forbidden(_("只有社区工作人员可以确认服务"))
     with transaction.atomic():
         order = (
-            Order.objects.select_for_update().select_related("item", "provider").get(pk=order.pk)
+            Order.objects.select_for_update(of=("self",))
+            .select_related("item", "provider")
+            .get(pk=order.pk)
         )
         if order.status not in (S.DONE, S.RATED):
             raise Conflict(_("服务完成后才能确认"), code="illegal_transition")

@@ -227,7 +227,7 @@ def _order_context(request, order: Order, errors=None) -> dict:
         from . import appointments
 
         ctx["appointments"] = appointments.for_order(order)
-        ctx["can_book"] = officer and order.status != OrderStatus.CANCELLED
+        ctx["can_book"] = appointments.can_book(user, order)
     return ctx
 
 
