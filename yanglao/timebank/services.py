@@ -379,9 +379,7 @@ def earn(
     pool = system_account(AccountKind.POOL, here)
     cap = rules.cap if here.path == region.path else terms(here).cap
     txn = uuid.uuid4()
-    memo = f"服务 {hours} 小时" + (f"（{item_code}）" if item_code else "")
-    if weight != 1:
-        memo += f"，权重 {weight}"
+    memo = f"服务 {hours} 小时" + (f"，按权重 {weight} 折算" if weight != 1 else "")
     try:
         with transaction.atomic():
             audit.record(

@@ -66,7 +66,7 @@ def test_the_item_weight_comes_from_the_policy_pack(volunteer, earn):
     earn(volunteer.person, "2", item="bath")
     earn(volunteer.person, "2", item="meal_delivery")
     assert balance(volunteer.person) == Decimal("5.00")
-    assert "权重 1.5" in Entry.objects.filter(kind="earn", amount__gt=0).first().memo
+    assert "按权重 1.5 折算" in Entry.objects.filter(kind="earn", amount__gt=0).first().memo
 
 
 def test_the_same_reference_earns_once(volunteer, earn):
