@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
@@ -179,7 +180,7 @@ class MeOut(Schema):
 def _me(request: HttpRequest):
     person = selectors.my_person(request.auth)
     if person is None:
-        raise NotFound("您的账号没有登记为志愿者")
+        raise NotFound(_("您的账号没有登记为志愿者"))
     return person
 
 
@@ -281,7 +282,7 @@ def transfer(request: HttpRequest, account_id: int, payload: TransferIn):
     account = selectors.account_get(request.auth, account_id)
     to = Person.objects.filter(pk=payload.to_person_id).first()
     if to is None:
-        raise ValidationFailed(fields={"to_person": ["受赠人不存在"]})
+        raise ValidationFailed(fields={"to_person": [_("受赠人不存在")]})
     posting = services.transfer_to_relative(
         person=account.holder,
         to_person=to,
@@ -532,7 +533,7 @@ def monthly_report(request: HttpRequest, query: Query[ReportQuery]):
     if query.month:
         year, month = (int(x) for x in query.month.split("-"))
         if not 1 <= month <= 12:
-            raise ValidationFailed(fields={"month": ["月份应为 01–12"]})
+            raise ValidationFailed(fields={"month": [_("月份应为 01–12")]})
         first = dt.date(year, month, 1)
     else:
         first = timezone.localdate().replace(day=1)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yanglao.accounts.roles import Role
 from yanglao.core import audit
@@ -243,17 +244,17 @@ def relatives_of(person, on: dt.date | None = None) -> list[Relative]:
             continue
         age = age_on(other.birth_date, on)
         if contact.relation == Relation.SPOUSE:
-            out[other.pk] = Relative(other, "配偶", age, True)
+            out[other.pk] = Relative(other, _("配偶"), age, True)
             continue
-        label = "父母" if role == "parent" else "子女"
+        label = _("父母") if role == "parent" else _("子女")
         if age is None:
-            reason = "没有出生日期"
+            reason = _("没有出生日期")
         elif age < min_age:
-            reason = f"未满{min_age}周岁"
+            reason = _("未满%(n)s周岁") % {"n": min_age}
         else:
             reason = ""
         out.setdefault(other.pk, Relative(other, label, age, not reason, reason))
-    return sorted(out.values(), key=lambda r: (not r.eligible, r.relation, r.person.name))
+    return sorted(out.values(), key=lambda r: (not r.eligible, str(r.relation), r.person.name))
 
 
 # ---------------------------------------------------------------- pools
