@@ -257,6 +257,17 @@ def relatives_of(person, on: dt.date | None = None) -> list[Relative]:
     return sorted(out.values(), key=lambda r: (not r.eligible, str(r.relation), r.person.name))
 
 
+def elders_to_link(user, q: str, limit: int = 20) -> list[Elder]:
+    """Active elders in scope matching a search, to register a volunteer as their family."""
+    return list(
+        scoped(Elder.objects.all(), user, path_lookup="region_path")
+        .filter(status=ElderStatus.ACTIVE)
+        .filter(search_q(q))
+        .select_related("person", "region")
+        .order_by("person__name", "pk")[:limit]
+    )
+
+
 # ---------------------------------------------------------------- pools
 
 

@@ -147,7 +147,7 @@ def account_detail(request, pk: int):
                 .first()
             )
             if elder is None:
-                raise services.ValidationFailed(fields={"elder": [_("请填写本辖区老人的档案号")]})
+                raise services.ValidationFailed(fields={"elder": [_("请先查找并选择老人")]})
             services.relative_link(
                 actor=request.user,
                 person=account.holder,
@@ -162,10 +162,14 @@ def account_detail(request, pk: int):
                 return error_response(request, error)
             record_refusal(request, error)
             errors = error.fields or {"__all__": [error_text(error)]}
+    q = request.GET.get("q", "").strip()
+    can_link = request.user.role in services.TIMEBANK_CLERKS
     context = {
         "account": account,
+        "q": q,
+        "candidates": selectors.elders_to_link(request.user, q) if can_link and q else [],
         "relatives": selectors.relatives_of(account.holder) if account.holder_id else [],
-        "can_link": request.user.role in services.TIMEBANK_CLERKS,
+        "can_link": can_link,
         "can_reverse": request.user.role in services.TIMEBANK_MANAGERS,
         "relations": [(Relation.CHILD, _("子女")), (Relation.SPOUSE, _("配偶"))],
         "errors": errors,

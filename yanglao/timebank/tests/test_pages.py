@@ -131,8 +131,9 @@ def test_the_officer_links_a_volunteer_to_a_parent(client, county, volunteer, el
     account = services.account_for(volunteer.person)
     mother = elder_of(born=years_ago(70), name="赵玉兰")
     client.force_login(county)
+    assert "赵玉兰" in client.get(f"/timebank/accounts/{account.pk}/?q=zyl").content.decode()
     response = client.post(
-        f"/timebank/accounts/{account.pk}/", {"elder": mother.pk, "relation": "child"}
+        f"/timebank/accounts/{account.pk}/?q=zyl", {"elder": mother.pk, "relation": "child"}
     )
     assert response.status_code == 302
     assert "赵玉兰" in client.get(f"/timebank/accounts/{account.pk}/").content.decode()
