@@ -618,6 +618,32 @@ def service_pages(s: Shooter) -> None:
         s.shot(public, "service-public-survey", full=False)
 
 
+def meal_pages(s: Shooter) -> None:
+    page = s.login("zy_county")
+    page.goto("/services/meals/")
+    s.shot(page, "meal-points", full=False)
+    page.get_by_test_id("meal-points").locator("tbody a").first.click()
+    page.wait_for_url("**/services/meals/*/")
+    point_url = page.url
+    s.shot(page, "meal-point", full=False)
+    page.goto(point_url + "statement/")
+    s.shot(page, "meal-statement", full=False)
+    page.goto("/services/meals/summary/")
+    s.shot(page, "meal-summary", full=False)
+    phone = s.login("zy_facility", phone=True)
+    phone.goto("/services/meals/")
+    phone.get_by_test_id("meal-points").locator("tbody a").first.click()
+    phone.wait_for_url("**/services/meals/*/")
+    phone.goto(phone.url + "day/")
+    s.shot(phone, "meal-phone-day", full=False)
+    # Appointments: the list and a 助医 order with its booking card.
+    page.goto("/services/appointments/")
+    s.shot(page, "appointment-list", full=False)
+    href = page.get_by_test_id("appointments").locator("tbody a[href*='#appointments']").first
+    page.goto(href.get_attribute("href"))
+    s.shot(page, "appointment-order", element="[data-testid=order-appointments]")
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -634,6 +660,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     elder_phone_and_log_pages,
     visit_pages,
     service_pages,
+    meal_pages,
 ]
 
 
