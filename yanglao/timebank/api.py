@@ -131,7 +131,7 @@ class StatementQuery(PageParams):
 
 
 class StatementOut(Schema):
-    account: AccountOut
+    account: AccountOut | None = Field(description="尚无收支时为 null")
     start: dt.date | None
     end: dt.date | None
     opening: Decimal = Field(description="本页第一行之前的余额", examples=["10.00"])
@@ -217,8 +217,19 @@ def me(request: HttpRequest):
     summary="我的收支明细",
 )
 def my_statement(request: HttpRequest, query: Query[StatementQuery]):
-    person = _me(request)
-    account = selectors.my_account(request.auth) or services.account_for(person)
+    _me(request)
+    account = selectors.my_account(request.auth)
+    if account is None:
+        return StatementOut(
+            account=None,
+            start=query.start,
+            end=query.end,
+            opening=Decimal("0.00"),
+            credits=Decimal("0.00"),
+            debits=Decimal("0.00"),
+            items=[],
+            count=0,
+        )
     return _statement(account, query)
 
 

@@ -73,8 +73,9 @@ def accounts_for(user, *, q: str = "", region_code: str = "") -> QuerySet[Accoun
 
 
 def account_get(user, pk: int) -> Account:
-    """One account: a volunteer reads their own, officers those in their scope."""
-    qs = Account.objects.select_related("holder", "region")
+    """One personal account: a volunteer reads their own, officers those in their scope
+    (the pools have pages of their own)."""
+    qs = Account.objects.filter(kind=AccountKind.VOLUNTEER).select_related("holder", "region")
     if user.role == Role.VISITOR:
         person = my_person(user)
         account = qs.filter(pk=pk, holder=person).first() if person is not None else None

@@ -330,6 +330,15 @@ def _short_units(account: Account, need: Decimal) -> DomainError:
     return ValidationFailed(fields={"units": [message % {"b": account.balance, "n": need}]})
 
 
+def _funded_account(person, units: Decimal) -> Account:
+    """The account hours are taken from; a person without one has nothing to give."""
+    account = holder_account(person)
+    if account is None:
+        message = _("时间余额不足：现有 %(b)s 小时，需要 %(n)s 小时")
+        raise ValidationFailed(fields={"units": [message % {"b": "0.00", "n": units}]})
+    return account
+
+
 def _ensure_may_act(actor, account: Account) -> None:
     """The holder themself, or an officer of the account's region at the counter."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -521,15 +530,7 @@ def spend(*, person, units, purpose: str, reference: str, actor, request=None) -
         errors["reference"] = [_("请提供业务单号（如 order:123）")]
     if errors:
         raise ValidationFailed(fields=errors)
-    account = holder_account(person)
-    if account is None:
-        raise ValidationFailed(
-            fields={
-                "units": [
-                    _("时间余额不足：现有 %(b)s 小时，需要 %(n)s 小时") % {"b": "0.00", "n": units}
-                ]
-            }
-        )
+    account = _funded_account(person, units)
     first = _debited(account, EntryKind.SPEND, reference)
     if first is not None:
         return first
@@ -666,9 +667,7 @@ def transfer_to_relative(*, person, to_person, units, actor, request=None) -> Po
     ``time_bank.redemption.relative_min_age``), from the family contacts of the elder files.
     The receiver's surplus above the storage cap goes to their county's pool."""
     units = _units(units)
-    account = holder_account(person)
-    if account is None:
-        account = account_for(person)
+    account = _funded_account(person, units)
     _ensure_may_act(actor, account)
     today = timezone.localdate()
     here = terms(place(account), today)
@@ -695,7 +694,7 @@ def transfer_to_relative(*, person, to_person, units, actor, request=None) -> Po
 def donate_to_pool(*, person, units, actor, request=None) -> Posting:
     """捐赠互助池: to the pool of the volunteer's county, for elders in hardship."""
     units = _units(units)
-    account = holder_account(person) or account_for(person)
+    account = _funded_account(person, units)
     _ensure_may_act(actor, account)
     pool = system_account(AccountKind.POOL, place(account))
     return _simple_debit(

@@ -118,3 +118,11 @@ def test_a_sibling_county_officer_gets_404(api, make_user, funded):
     assert api.post(f"/api/v1/timebank/txns/{txn}/reverse", {"reason": "x"}).status_code == 404
     assert api.get("/api/v1/timebank/accounts").json()["count"] == 0
     assert api.get("/api/v1/timebank/me").status_code == 404
+
+
+def test_a_volunteer_without_hours_reads_an_empty_statement(api, volunteer, volunteer_user):
+    api.as_user(volunteer_user)
+    body = api.get("/api/v1/timebank/me/statement").json()
+    assert body["account"] is None and body["count"] == 0
+    assert api.get("/api/v1/timebank/me").json()["account"] is None
+    assert not Account.objects.filter(holder=volunteer.person).exists()
