@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.accounts.roles import Role
@@ -37,6 +38,15 @@ from .models import (
 )
 
 OFFICERS = services.OFFICERS
+WEEKDAYS = [
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+]
 PROVIDER_ROLES = frozenset({Role.FACILITY_OPERATOR, Role.VISITOR})
 EVERYONE = OFFICERS | PROVIDER_ROLES
 
@@ -418,7 +428,7 @@ def provider_detail(request, pk: int):
             "recent": recent.order_by("-created_at")[:20],
             "today": today,
             "can_edit": request.user.role in OFFICERS,
-            "weekdays": "一二三四五六日",
+            "work_days": [WEEKDAYS[int(d) - 1] for d in provider.work_days],
         },
     )
 
@@ -541,7 +551,7 @@ def provider_edit(request, pk: int | None = None):
             "kinds": ProviderKind.choices,
             "items": selectors.active_items(),
             "chosen_items": chosen_items,
-            "days": [(str(i), "一二三四五六日"[i - 1], str(i) in days) for i in range(1, 8)],
+            "days": [(str(i), WEEKDAYS[i - 1], str(i) in days) for i in range(1, 8)],
             "qual_kinds": QualificationKind.choices,
             "qual_rows": qual_rows,
             "volunteers": volunteers,
