@@ -353,3 +353,18 @@ def test_a_visitor_asks_for_a_service_for_a_paired_elder_only(
     )
     assert response.status_code == 302
     assert Order.objects.filter(elder=mine, channel="visit").exists()
+
+
+def test_provider_and_item_pages_render(client, county, world):
+    from yanglao.services.models import ServiceItem
+
+    client.force_login(county)
+    pk = world["provider"].pk
+    detail = client.get(f"/services/providers/{pk}/").content.decode()
+    assert "康乐居家养老服务中心" in detail and "养老护理员证" in detail
+    edit = client.get(f"/services/providers/{pk}/edit/").content.decode()
+    assert 'value="康乐居家养老服务中心"' in edit
+    item = ServiceItem.objects.get(code="bath_home")
+    assert "编辑服务项目" in client.get(f"/services/catalogue/{item.pk}/edit/").content.decode()
+    order = world["order"]
+    assert client.get(f"/services/{order.pk}/photo/start").status_code == 404
