@@ -644,6 +644,26 @@ def meal_pages(s: Shooter) -> None:
     s.shot(page, "appointment-order", element="[data-testid=order-appointments]")
 
 
+def timebank_pages(s: Shooter) -> None:
+    phone = s.login("zy_visitor", phone=True)
+    phone.goto("/timebank/my/")
+    s.shot(phone, "timebank-phone-my", full=False)
+    page = s.login("zy_county")
+    page.goto("/timebank/accounts/")
+    s.shot(page, "timebank-accounts", full=False)
+    page.get_by_test_id("accounts").locator("tbody a").first.click()
+    page.wait_for_url("**/timebank/accounts/*/")
+    s.shot(page, "timebank-account", full=False)
+    txn = page.locator("a[href*='/timebank/txn/']").first.get_attribute("href")
+    page.goto("/timebank/pools/141129/")
+    s.shot(page, "timebank-pool", full=False)
+    page.goto("/timebank/report/")
+    s.shot(page, "timebank-report", full=False)
+    if txn:
+        page.goto(txn)
+        s.shot(page, "timebank-txn", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -661,6 +681,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     visit_pages,
     service_pages,
     meal_pages,
+    timebank_pages,
 ]
 
 
