@@ -596,7 +596,11 @@ def service_pages(s: Shooter) -> None:
     page.goto("/services/ratings/")
     s.shot(page, "service-ratings")
     page.goto("/workbench/")
-    s.shot(page, "service-workbench-panel", element=".workbench-card:has(.card-title:text-is('居家服务'))")
+    s.shot(
+        page,
+        "service-workbench-panel",
+        element=".workbench-card:has(.card-title:text-is('居家服务'))",
+    )
     page.goto("/elders/?q=王")
     page.get_by_test_id("elder-list").locator("tbody a").first.click()
     s.shot(page, "service-elder-file", element="[data-testid=elder-services]")

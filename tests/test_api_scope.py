@@ -222,33 +222,6 @@ TB_ACCOUNT = {"account_id": lambda ctx: sibling_time_bank(ctx).lines[0].account_
 TB_TXN = {"txn": lambda ctx: sibling_time_bank(ctx).txn}
 
 
-def sibling_time_bank(ctx):
-    """An earning of the sibling county's elder, through the time bank."""
-    if "sibling_time_bank" not in ctx:
-        from yanglao.timebank.services import earn
-
-        ctx["sibling_time_bank"] = earn(
-            person=ctx["sibling_elder"].person,
-            hours="2",
-            item_code="",
-            region=ctx["sibling_elder"].region,
-            reference="scope:1",
-            actor=ctx["sibling_user"],
-        )
-    return ctx["sibling_time_bank"]
-
-
-def sibling_pool(ctx):
-    from yanglao.timebank.services import system_account
-
-    system_account("pool", ctx["sibling_elder"].region)
-    return SIBLING
-
-
-TB_ACCOUNT = {"account_id": lambda ctx: sibling_time_bank(ctx).lines[0].account_id}
-TB_TXN = {"txn": lambda ctx: sibling_time_bank(ctx).txn}
-
-
 def sibling_alert(ctx):
     return ctx["sibling_alert"].pk
 
@@ -463,29 +436,6 @@ CASES: dict[tuple[str, str], Case] = {
         path=APPOINTMENT_ID, body={"reason": "x"}
     ),
     ("POST", "/api/v1/appointments/{appointment_id}/attended"): Case(path=APPOINTMENT_ID, body={}),
-    # The officer has no volunteer profile: "my" time bank is 404.
-    ("GET", "/api/v1/timebank/me"): Case(),
-    ("GET", "/api/v1/timebank/me/statement"): Case(),
-    ("GET", "/api/v1/timebank/accounts"): Case(list_check="visitors"),
-    ("GET", "/api/v1/timebank/accounts/{account_id}"): Case(path=TB_ACCOUNT),
-    ("GET", "/api/v1/timebank/accounts/{account_id}/statement"): Case(path=TB_ACCOUNT),
-    ("POST", "/api/v1/timebank/accounts/{account_id}/transfers"): Case(
-        path=TB_ACCOUNT, body={"to_person_id": 1, "units": "1"}
-    ),
-    ("POST", "/api/v1/timebank/accounts/{account_id}/donations"): Case(
-        path=TB_ACCOUNT, body={"units": "1"}
-    ),
-    ("POST", "/api/v1/timebank/accounts/{account_id}/relatives"): Case(
-        path=TB_ACCOUNT, body={"elder_id": 1, "relation": "child"}
-    ),
-    ("GET", "/api/v1/timebank/pools"): Case(list_check="visitors"),
-    ("GET", "/api/v1/timebank/pools/{county}"): Case(path={"county": sibling_pool}),
-    ("POST", "/api/v1/timebank/pools/{county}/grants"): Case(
-        path={"county": sibling_pool}, body={"elder_id": 0, "units": "1", "purpose": "助餐"}
-    ),
-    ("GET", "/api/v1/timebank/txns/{txn}"): Case(path=TB_TXN),
-    ("POST", "/api/v1/timebank/txns/{txn}/reverse"): Case(path=TB_TXN, body={"reason": "x"}),
-    ("GET", "/api/v1/timebank/reports/monthly"): Case(query={"region": SIBLING}),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
