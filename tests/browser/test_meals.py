@@ -13,7 +13,7 @@ def test_the_operator_records_a_dinner_on_a_phone(phone):
     login(phone, "zy_facility")
     phone.get_by_text("今日助餐：宁乡镇敬老院老年餐桌").wait_for()
     phone.get_by_role("link", name="晚餐").first.click()
-    phone.wait_for_url(re.compile(r".*/services/meals/\d+/day/$"))
+    phone.wait_for_url(re.compile(r".*/services/meals/\d+/day/(\?.*)?$"))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 392
     phone.locator("label[for=meal-dinner]").click()
     phone.locator("#meal-q").fill("王")
