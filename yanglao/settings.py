@@ -249,9 +249,7 @@ if not re.fullmatch(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", NOTIFY_ADAPTER or ""):
 
 # Hospital appointments (预约挂号): the adapter to the hospital information system. The
 # default is a local stand-in that keeps its own books in the database (no outside calls).
-HOSPITAL_ADAPTER = env_str(
-    "YANGLAO_HOSPITAL_ADAPTER", "yanglao.services.hospital.StandInHospital"
-)
+HOSPITAL_ADAPTER = env_str("YANGLAO_HOSPITAL_ADAPTER", "yanglao.services.hospital.StandInHospital")
 if not re.fullmatch(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", HOSPITAL_ADAPTER or ""):
     raise ImproperlyConfigured(
         f"YANGLAO_HOSPITAL_ADAPTER must be a dotted class path, not {HOSPITAL_ADAPTER!r}"
