@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "yanglao.visits",
     "yanglao.alerts",
     "yanglao.services",
+    "yanglao.facilities",
     "yanglao.timebank",
 ]
 
