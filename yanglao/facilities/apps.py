@@ -12,7 +12,7 @@ class FacilitiesConfig(AppConfig):
 
         # Workbench panels and target measures register on import (modules added by
         # each part of the capability).
-        for name in ("workbench", "measures"):
+        for name in ("workbench", "measures", "measures_sanming", "workbench_sanming"):
             try:
                 importlib.import_module(f"{__package__}.{name}")
             except ModuleNotFoundError as exc:
