@@ -17,6 +17,7 @@ urlpatterns = [
     path("alerts/", include("yanglao.alerts.urls")),
     path("messages/", include("yanglao.notify.urls")),
     path("services/", include("yanglao.services.urls")),
+    path("facilities/", include("yanglao.facilities.urls")),
     path("timebank/", include("yanglao.timebank.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),

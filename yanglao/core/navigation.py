@@ -38,6 +38,13 @@ NAV: list[NavItem] = [
     NavItem(_("探访"), "visits:overdue", VISIT_OFFICERS, "clock", "/visits"),
     NavItem(_("居家服务"), "services:orders", VISIT_OFFICERS, "heart", "/services"),
     NavItem(
+        _("养老设施"),
+        "facilities:list",
+        VISIT_OFFICERS | {Role.FACILITY_OPERATOR},
+        "building",
+        "/facilities",
+    ),
+    NavItem(
         _("我的服务单"),
         "services:my_orders",
         frozenset({Role.VISITOR, Role.FACILITY_OPERATOR}),

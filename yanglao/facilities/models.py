@@ -90,7 +90,10 @@ class Facility(models.Model):
     ownership = models.CharField(_("运营模式"), max_length=32, choices=Ownership.choices)
     operator_name = models.CharField(_("运营方"), max_length=100, blank=True)
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("运营方账号"), related_name="facilities", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("运营方账号"),
+        related_name="facilities",
+        blank=True,
     )
     status = models.CharField(
         _("状态"), max_length=12, choices=FacilityStatus.choices, default=FacilityStatus.OPERATING
