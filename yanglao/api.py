@@ -17,6 +17,7 @@ from yanglao.core.errors import DomainError, Forbidden, error_body, record_refus
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
 from yanglao.elders.api_assessment import router as assessments_router
+from yanglao.facilities.api import router as facilities_router
 from yanglao.notify.api import router as notify_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
@@ -179,5 +180,6 @@ api.add_router("/", visits_router)
 api.add_router("/", alerts_router)
 api.add_router("/", notify_router)
 api.add_router("/", services_router)
+api.add_router("/", facilities_router)
 api.add_router("/", meals_router)
 api.add_router("/timebank", timebank_router)
