@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "yanglao.alerts",
     "yanglao.services",
     "yanglao.facilities",
+    "yanglao.party",
     "yanglao.timebank",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("services/", include("yanglao.services.urls")),
     path("facilities/", include("yanglao.facilities.urls")),
     path("timebank/", include("yanglao.timebank.urls")),
+    path("party/", include("yanglao.party.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
