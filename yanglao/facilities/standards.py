@@ -21,9 +21,13 @@ from django.utils.translation import gettext as _
 from yanglao.policy.selectors import lookup
 
 from .compliance import source_of
-from .models import Facility, FacilityType
+from .models import Facility, FacilityStatus, FacilityType
 
 APPROX = Decimal("0.2")
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 @dataclass
@@ -124,6 +128,11 @@ def standards(facility: Facility, on: dt.date | None = None) -> list[Standard]:
     return out
 
 
+def _in_use(facility: Facility) -> bool:
+    """Rooms and posts are checked once a facility runs; the floor area from planning."""
+    return facility.status in (FacilityStatus.OPERATING, FacilityStatus.SUSPENDED)
+
+
 def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
     on = on or timezone.localdate()
     out: list[Gap] = []
@@ -145,7 +154,7 @@ def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
                     Gap(
                         "area",
                         _("建筑面积 %(a)s m²，低于标准下限 %(l)s m²")
-                        % {"a": area.normalize(), "l": low.normalize()},
+                        % {"a": _num(area), "l": _num(low)},
                         res.rule_id,
                         res.title,
                         src,
@@ -156,7 +165,7 @@ def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
                     Gap(
                         "area",
                         _("建筑面积 %(a)s m²，超过标准上限 %(h)s m²")
-                        % {"a": area.normalize(), "h": high.normalize()},
+                        % {"a": _num(area), "h": _num(high)},
                         res.rule_id,
                         res.title,
                         src,
@@ -164,7 +173,7 @@ def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
                 )
         rooms = _labels(p, "rooms")
         missing = [label for code, label in rooms.items() if code not in (facility.rooms or [])]
-        if missing:
+        if missing and _in_use(facility):
             out.append(
                 Gap(
                     "rooms",
@@ -175,7 +184,7 @@ def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
                 )
             )
     posts = required_posts(facility, on)
-    if posts is not None:
+    if posts is not None and _in_use(facility):
         n, rule = posts
         if facility.public_welfare_posts < n:
             out.append(

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
+from yanglao.demo.facilities import load_facilities
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.services import load_services
@@ -63,5 +64,8 @@ class Command(BaseCommand):
                 "meals: {points} meal points, {meals} meals ({today} today), "
                 "{appointments} hospital appointments".format(**fed)
             )
+        built = load_facilities()
+        if built:
+            self.stdout.write(f"facilities: {built} in 中阳县 and 潞州区")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
