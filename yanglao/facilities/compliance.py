@@ -66,6 +66,17 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return day
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    import calendar
+
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
 def working_days_between(start: dt.date, end: dt.date) -> int:
     n, day = 0, start
     while day < end:
@@ -222,15 +233,7 @@ def items(facility: Facility, today: dt.date | None = None) -> list[Item]:
     medical = lookup("facility.medical_insurance", region, today)
     if medical is not None and facility.has_medical_unit and facility.opened_on:
         months = int(medical.params.get("months_after_opening", 3))
-        year, month = divmod(facility.opened_on.month - 1 + months, 12)
-        try:
-            eligible = facility.opened_on.replace(
-                year=facility.opened_on.year + year, month=month + 1
-            )
-        except ValueError:
-            eligible = facility.opened_on.replace(
-                year=facility.opened_on.year + year, month=month + 2, day=1
-            )
+        eligible = add_months(facility.opened_on, months)
         if facility.medical_insurance_on:
             out.append(
                 Item(

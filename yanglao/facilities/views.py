@@ -51,6 +51,12 @@ FORM_FIELDS = [
 CHECKBOXES = ("serves_meals", "converted_building", "has_medical_unit", "residential_utilities")
 
 
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _optional_include(name: str) -> str:
     """An include another part of the capability provides (empty when it does not exist)."""
     try:
@@ -149,12 +155,13 @@ def facility_edit(request, pk: int | None = None):
             messages.success(request, _("设施信息已保存"))
             return redirect("facilities:detail", facility.pk)
     elif facility is not None:
-        values = {k: getattr(facility, k) for k in FORM_FIELDS if k != "region"}
+        values = {k: _text(getattr(facility, k)) for k in FORM_FIELDS if k != "region"}
         values["region"] = facility.region_id
         for key in CHECKBOXES:
             values[key] = getattr(facility, key)
     else:
         values = {"region": request.user.region_id, "status": "operating"}
+    values = {**dict.fromkeys(FORM_FIELDS, ""), **{k: v for k, v in values.items()}}
     probe = facility
     if probe is None:
         from .models import Facility
