@@ -222,6 +222,25 @@ TB_ACCOUNT = {"account_id": lambda ctx: sibling_time_bank(ctx).lines[0].account_
 TB_TXN = {"txn": lambda ctx: sibling_time_bank(ctx).txn}
 
 
+def sibling_facility(ctx):
+    if "sibling_facility" not in ctx:
+        from yanglao.facilities.services import facility_save
+
+        ctx["sibling_facility"] = facility_save(
+            actor=ctx["sibling_user"],
+            data={
+                "name": "柳林县日间照料中心",
+                "type": "day_care_center",
+                "region": "141125100",
+                "ownership": "public",
+            },
+        )
+    return ctx["sibling_facility"].pk
+
+
+FACILITY_ID = {"facility_id": sibling_facility}
+
+
 def sibling_alert(ctx):
     return ctx["sibling_alert"].pk
 
@@ -231,6 +250,65 @@ FINE_CHECKS = {
     k: {"level": "fine"}
     for k in ("health", "mental_state", "safety", "hygiene", "living_environment")
 }
+
+
+def sibling_facility(ctx):
+    if "sibling_facility" not in ctx:
+        from yanglao.facilities.models import Facility
+        from yanglao.regions.models import Region
+
+        region = Region.objects.get(code="141125100")
+        ctx["sibling_facility"] = Facility.objects.create(
+            name="柳林县敬老院",
+            type="nursing_home",
+            region=region,
+            region_path=region.path,
+            ownership="public",
+        )
+    return ctx["sibling_facility"].pk
+
+
+def sibling_rating(ctx):
+    if "sibling_rating" not in ctx:
+        import datetime as dt
+
+        from yanglao.facilities.models import StarRating
+
+        sibling_facility(ctx)
+        facility = ctx["sibling_facility"]
+        ctx["sibling_rating"] = StarRating.objects.create(
+            facility=facility,
+            region_path=facility.region_path,
+            scheme="grade",
+            rated_on=dt.date(2024, 1, 1),
+            stars=3,
+        )
+    return ctx["sibling_rating"].pk
+
+
+def sibling_centre(ctx):
+    if "sibling_centre" not in ctx:
+        from yanglao.facilities.models import VillageCentre
+        from yanglao.regions.models import Region
+
+        town = Region.objects.get(code="141125100")
+        village, _created = Region.objects.get_or_create(
+            code="141125100201",
+            defaults={
+                "name": "柳林测试村",
+                "parent": town,
+                "level": 5,
+                "path": town.path + ".141125100201",
+            },
+        )
+        ctx["sibling_centre"] = VillageCentre.objects.create(
+            village=village, region_path=village.path, registered_name="柳林测试村养老服务中心"
+        )
+    return ctx["sibling_centre"].pk
+
+
+RATING_ID = {"rating_id": sibling_rating}
+CENTRE_ID = {"centre_id": sibling_centre}
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -436,10 +514,37 @@ CASES: dict[tuple[str, str], Case] = {
         path=APPOINTMENT_ID, body={"reason": "x"}
     ),
     ("POST", "/api/v1/appointments/{appointment_id}/attended"): Case(path=APPOINTMENT_ID, body={}),
+    ("GET", "/api/v1/facilities"): Case(list_check="visitors"),
+    ("POST", "/api/v1/facilities"): Case(
+        body={"name": "x", "type": "day_care_center", "region": SIBLING, "ownership": "public"},
+        expect=422,
+    ),
+    ("GET", "/api/v1/facilities/{facility_id}"): Case(path=FACILITY_ID),
+    ("PATCH", "/api/v1/facilities/{facility_id}"): Case(path=FACILITY_ID, body={"beds": 3}),
     ("POST", "/api/v1/policy/rules"): Case(
         body={"rule_id": "x", "region": SIBLING, "params": {"a": 1}, "source_doc": "d"},
         expect=422,
     ),
+    ("GET", "/api/v1/facilities/ratings"): Case(
+        setup=sibling_rating, list_check="ids:sibling_rating"
+    ),
+    ("POST", "/api/v1/facilities/ratings"): Case(
+        body={"facility_id": sibling_facility, "rated_on": "2024-01-02", "stars": 3}
+    ),
+    ("GET", "/api/v1/facilities/ratings/{rating_id}"): Case(path=RATING_ID),
+    ("GET", "/api/v1/facilities/centres"): Case(
+        setup=sibling_centre, list_check="ids:sibling_centre"
+    ),
+    ("POST", "/api/v1/facilities/centres"): Case(
+        body={"village": "141125100201", "registered_name": "越界村万寿延养老服务中心"},
+        setup=sibling_centre,
+        expect=422,
+    ),
+    ("GET", "/api/v1/facilities/centres/{centre_id}"): Case(path=CENTRE_ID),
+    ("PUT", "/api/v1/facilities/centres/{centre_id}"): Case(
+        path=CENTRE_ID, body={"registered_name": "越界村万寿延养老服务中心"}
+    ),
+    ("GET", "/api/v1/facilities/centres-coverage"): Case(query={"region": SIBLING}),
 }
 
 

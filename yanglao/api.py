@@ -18,6 +18,7 @@ from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
 from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
+from yanglao.facilities.api_ratings import router as facility_ratings_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
 from yanglao.policy.api import router as policy_router
@@ -181,6 +182,8 @@ api.add_router("/", visits_router)
 api.add_router("/", alerts_router)
 api.add_router("/", notify_router)
 api.add_router("/", services_router)
+# Before the facilities router: its /facilities/{facility_id} would match /facilities/ratings.
+api.add_router("/", facility_ratings_router)
 api.add_router("/", facilities_router)
 api.add_router("/", meals_router)
 api.add_router("/timebank", timebank_router)
