@@ -360,55 +360,6 @@ def sibling_party_facility(ctx):
     return ctx["sibling_party_facility"].pk
 
 
-def sibling_party_org(ctx):
-    """A Party branch of a care home in 柳林县, with a member and an activity."""
-    if "sibling_party_org" not in ctx:
-        from yanglao.facilities.models import Facility
-        from yanglao.party import services as party_services
-        from yanglao.people.models import Person
-        from yanglao.regions.models import Region
-
-        region = Region.objects.get(code="141125100")
-        home = Facility.objects.create(
-            name="柳林县党建示范养老院",
-            type="care_institution",
-            region=region,
-            region_path=region.path,
-            ownership="public",
-        )
-        ctx["sibling_party_facility"] = home
-        ctx["sibling_party_org"] = party_services.organization_create(
-            actor=None,
-            name="柳林县养老院党支部",
-            kind="branch",
-            region_code="141125100",
-            facilities=[home],
-        )
-        ctx["sibling_party_member"] = party_services.membership_create(
-            actor=None,
-            person=Person.objects.create(name="柳林党员", region=region),
-            standing="staff",
-            status="full",
-            facility=home,
-            organization=ctx["sibling_party_org"],
-        )
-        import datetime as dt
-
-        ctx["sibling_party_activity"] = party_services.activity_record(
-            actor=None,
-            kind="members_meeting",
-            held_on=dt.date.today(),
-            title="柳林支部党员大会",
-            organization=ctx["sibling_party_org"],
-        )
-    return ctx["sibling_party_org"].pk
-
-
-def sibling_party_facility(ctx):
-    sibling_party_org(ctx)
-    return ctx["sibling_party_facility"].pk
-
-
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/regions"): Case(query={"q": "柳林"}, list_check="region_code"),
     ("GET", "/api/v1/regions/{code}"): Case(path={"code": SIBLING}),
@@ -643,29 +594,6 @@ CASES: dict[tuple[str, str], Case] = {
         path=CENTRE_ID, body={"registered_name": "越界村万寿延养老服务中心"}
     ),
     ("GET", "/api/v1/facilities/centres-coverage"): Case(query={"region": SIBLING}),
-    ("GET", "/api/v1/party/organizations"): Case(
-        setup=sibling_party_org, list_check="ids:sibling_party_org"
-    ),
-    ("GET", "/api/v1/party/organizations/{org_id}"): Case(path={"org_id": sibling_party_org}),
-    ("GET", "/api/v1/party/members"): Case(
-        setup=sibling_party_org, list_check="ids:sibling_party_member"
-    ),
-    ("GET", "/api/v1/party/facilities/{facility_id}/requirements"): Case(
-        path={"facility_id": sibling_party_facility}
-    ),
-    ("GET", "/api/v1/party/coverage"): Case(query={"region": SIBLING}),
-    ("GET", "/api/v1/party/activities"): Case(
-        setup=sibling_party_org, list_check="ids:sibling_party_activity"
-    ),
-    ("POST", "/api/v1/party/activities"): Case(
-        body={
-            "kind": "members_meeting",
-            "held_on": "2025-01-06",
-            "title": "越权记录",
-            "organization_id": sibling_party_org,
-        }
-    ),
-    ("GET", "/api/v1/party/missing"): Case(query={"region": SIBLING}),
     ("GET", "/api/v1/party/organizations"): Case(
         setup=sibling_party_org, list_check="ids:sibling_party_org"
     ),
