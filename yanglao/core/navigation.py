@@ -60,6 +60,7 @@ NAV: list[NavItem] = [
     ),
     NavItem(_("时间银行"), "timebank:home", VISIT_OFFICERS | {Role.VISITOR}, "clock", "/timebank"),
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
+    NavItem(_("党建"), "party:organizations", VISIT_OFFICERS, "flag", "/party"),
     NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(
         _("跟进事项"), "visits:follow_ups", frozenset({Role.VISITOR}), "check", "/visits/follow-ups"

@@ -11,6 +11,7 @@ from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.meals import load_demo as load_meals
+from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.services import load_services
 from yanglao.demo.timebank import load_demo as load_timebank
@@ -67,5 +68,11 @@ class Command(BaseCommand):
         built = load_facilities()
         if built:
             self.stdout.write(f"facilities: {built} in 中阳县 and 潞州区")
+        party = load_party()
+        if party:
+            self.stdout.write(
+                "party: {facilities} facilities, {organizations} organizations, "
+                "{members} members, {activities} activities".format(**party)
+            )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
