@@ -174,7 +174,7 @@ class CentreOut(Schema):
     village_name: str = Field(examples=["岭背村"])
     facility_id: int | None = None
     registered_name: str = Field(examples=["岭背村万寿延养老服务中心"])
-    credit_code: str = Field(examples=["52350424MJ0000011L"])
+    credit_code: str = Field(examples=["52350424MJ0000011J"])
     registered_on: dt.date | None = None
     registered: bool
     start_up_funds: str | None = Field(None, examples=["5000.00"])
@@ -243,7 +243,7 @@ def list_centres(request: HttpRequest, query: Query[CentreQuery]):
 
 class CentreIn(Schema):
     registered_name: str = Field(max_length=100, examples=["岭背村万寿延养老服务中心"])
-    credit_code: str = Field("", max_length=20, examples=["52350424MJ0000011L"])
+    credit_code: str = Field("", max_length=20, examples=["52350424MJ0000011J"])
     registered_on: dt.date | None = Field(None, examples=["2020-03-01"])
     start_up_funds: str | None = Field(None, examples=["5000.00"])
     plaque_mark: bool = False

@@ -43,7 +43,7 @@ def make_centre(code: str, *, name: str | None = None, mark: bool = True, facili
         region_path=region.path,
         facility=facility,
         registered_name=name or f"{region.name}万寿延养老服务中心",
-        credit_code="52350424MJ0000011L",
+        credit_code="52350424MJ0000011J",
         registered_on=dt.date(2020, 3, 1),
         start_up_funds=Decimal("5000"),
         plaque_mark=mark,
