@@ -668,6 +668,23 @@ def timebank_pages(s: Shooter) -> None:
         s.shot(page, "timebank-txn", full=False)
 
 
+def facility_pages(s: Shooter) -> None:
+    page = s.login("zy_county")
+    page.goto("/facilities/")
+    s.shot(page, "facility-list", full=False)
+    page.goto("/facilities/gaps/")
+    s.shot(page, "facility-gaps", full=False)
+    page.get_by_test_id("gap-list").get_by_role("link", name="枝柯镇日间照料中心").click()
+    page.wait_for_url("**/facilities/*/")
+    s.shot(page, "facility-detail-gap", full=False)
+    page.goto("/facilities/?q=宁乡镇敬老院")
+    page.get_by_test_id("facilities").locator("tbody a").first.click()
+    page.wait_for_url("**/facilities/*/")
+    s.shot(page, "facility-compliance", element="[data-testid=compliance]")
+    page.goto("/facilities/new/")
+    s.shot(page, "facility-form", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -686,6 +703,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     service_pages,
     meal_pages,
     timebank_pages,
+    facility_pages,
 ]
 
 
