@@ -1,8 +1,6 @@
-import importlib
-
 from django.urls import path
 
-from . import views
+from . import views, views_centres, views_ratings
 
 app_name = "facilities"
 
@@ -12,12 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.facility_detail, name="detail"),
     path("<int:pk>/edit/", views.facility_edit, name="edit"),
     path("gaps/", views.gaps, name="gaps"),
+    # Star ratings and grades; Sanming village centres.
+    *views_ratings.urlpatterns,
+    *views_centres.urlpatterns,
 ]
-
-# Star ratings and Sanming village centres (views_ratings.py, views_centres.py).
-for _name in ("views_ratings", "views_centres"):
-    try:
-        urlpatterns += importlib.import_module(f"{__package__}.{_name}").urlpatterns
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.{_name}":
-            raise
