@@ -13,6 +13,7 @@ from yanglao.demo.facilities import load_facilities
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
+from yanglao.demo.sanming import load_demo as load_sanming
 from yanglao.demo.services import load_services
 from yanglao.demo.timebank import load_demo as load_timebank
 from yanglao.demo.users import load_users
@@ -68,6 +69,12 @@ class Command(BaseCommand):
         built = load_facilities()
         if built:
             self.stdout.write(f"facilities: {built} in 中阳县 and 潞州区")
+        sanming = load_sanming()
+        if sanming:
+            self.stdout.write(
+                "sanming: {homes} happiness homes, {centres} village centres "
+                "({registered} registered), {rated} star ratings, {grades} grades".format(**sanming)
+            )
         party = load_party()
         if party:
             self.stdout.write(
