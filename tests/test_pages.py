@@ -35,6 +35,13 @@ PAGES = [
     ("/services/meals/new/", "township_officer", "141129101", "设立助餐点"),
     ("/services/meals/summary/", "county_admin", "141129", "助餐月度汇总"),
     ("/services/appointments/", "village_officer", "141129101201", "预约挂号"),
+    ("/party/", "party_officer", "141129", "党组织"),
+    ("/party/members/", "township_officer", "141129101", "党员"),
+    ("/party/institutions/", "county_admin", "141129", "机构党建"),
+    ("/party/coverage/", "party_officer", "141129", "党组织覆盖情况"),
+    ("/party/activities/", "village_officer", "141129101201", "党建活动"),
+    ("/party/activities/new/", "party_officer", "141129", "记录活动"),
+    ("/party/missing/", "county_admin", "141129", "缺项提醒"),
 ]
 
 
