@@ -36,3 +36,16 @@ def test_the_demo_grades_and_the_withheld_award(demo):
     assert any(not p.proposed for p in proposals) and any(p.proposed for p in proposals)
     assert StarRating.objects.filter(scheme="stars", stars=4).count() >= 6
     assert StarRating.objects.filter(scheme="stars", stars__lte=3).exists()
+
+
+def test_the_workbench_panel_shows_sanming_work(demo):
+    from yanglao.accounts.models import User
+    from yanglao.facilities.workbench_sanming import sanming_centres_panel
+
+    panel = sanming_centres_panel(User.objects.get(username="sm_city"))
+    values = {item.label: item.value for item in panel.items}
+    assert values["有差距或提示的中心"] >= 5
+    assert values["理事长不是村党组织书记"] == 1
+    assert values["有幸福院但未登记中心的建制村"] >= 3
+    assert values["五星级幸福院奖补暂缓"] == 1
+    assert sanming_centres_panel(User.objects.get(username="zy_county")) is None
