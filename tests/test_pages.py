@@ -61,6 +61,38 @@ def test_the_user_pages_render(client, make_user):
     assert "编辑账号" in client.get(f"/accounts/users/{target.pk}/edit/").content.decode()
 
 
+def test_the_centre_and_rating_pages_render(client, make_user):
+    from yanglao.facilities import centres, ratings, services
+
+    city = make_user("city_admin", "3504")
+    home = services.facility_save(
+        actor=city,
+        data={
+            "name": "岭背村农村幸福院",
+            "type": "happiness_home",
+            "region": "350424103201",
+            "ownership": "public",
+        },
+    )
+    centre = centres.centre_save(
+        actor=city,
+        village_code="350424103201",
+        data={"registered_name": "岭背村养老服务中心", "facility_id": home.pk},
+    )
+    rating = ratings.rating_record(actor=city, facility=home, rated_on="2025-06-01", stars=5)
+    client.force_login(city)
+    for url, text in (
+        (f"/facilities/centres/{centre.pk}/", "待完善事项"),
+        (f"/facilities/centres/{centre.pk}/edit/", "修改村级养老服务中心"),
+        (f"/facilities/ratings/{rating.pk}/", "暂缓"),
+        (f"/facilities/{home.pk}/ratings/", "岭背村农村幸福院"),
+        (f"/facilities/{home.pk}/ratings/new/", "岭背村农村幸福院"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
+
+
 def test_the_login_page_and_the_api_docs_render_without_login(client, db):
     assert "登录" in client.get("/accounts/login/").content.decode()
     docs = client.get("/api/v1/docs")
