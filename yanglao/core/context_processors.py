@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .navigation import nav_for
+from .navigation import nav_entries, nav_for
 
 
 def shell(request):
@@ -19,6 +19,7 @@ def shell(request):
             }
             for item in nav
         ],
+        "nav_entries": nav_entries(user, path) if user is not None else [],
         "yanglao_env": settings.YANGLAO_ENV,
         "require_2fa": settings.YANGLAO_REQUIRE_2FA,
     }

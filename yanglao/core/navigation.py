@@ -75,6 +75,46 @@ NAV: list[NavItem] = [
 ]
 
 
+# When a role has many entries, these fold into one dropdown each (label, members).
+GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
+    (_("居家服务"), frozenset({"services:orders", "services:meal_points", "timebank:home"})),
+    (_("设施与党建"), frozenset({"facilities:list", "party:organizations"})),
+    (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
+]
+FOLD_ABOVE = 9
+
+
+def nav_entries(user, path: str) -> list[dict]:
+    """The navigation as the page shows it: entries, some folded into dropdowns when the
+    role has more than ``FOLD_ABOVE`` of them (a row that fits a 1280-pixel screen)."""
+    items = nav_for(user)
+
+    def entry(item: NavItem) -> dict:
+        return {
+            "label": item.label,
+            "url": item.url(),
+            "active": bool(item.prefix) and path.startswith(item.prefix),
+        }
+
+    if len(items) <= FOLD_ABOVE:
+        return [entry(i) for i in items]
+    out: list[dict] = []
+    placed: dict[int, dict] = {}
+    for item in items:
+        group = next((n for n, (_l, names) in enumerate(GROUPS) if item.url_name in names), None)
+        members = [i for i in items if group is not None and i.url_name in GROUPS[group][1]]
+        if group is None or len(members) < 2:
+            out.append(entry(item))
+            continue
+        if group not in placed:
+            placed[group] = {"label": GROUPS[group][0], "children": [], "active": False}
+            out.append(placed[group])
+        child = entry(item)
+        placed[group]["children"].append(child)
+        placed[group]["active"] |= child["active"]
+    return out
+
+
 def nav_for(user) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []

@@ -93,6 +93,11 @@ def facility_list(request):
     )
 
 
+def _room_names(facility) -> list[str]:
+    labels = {**dict(COMMON_ROOMS), **dict(standards.room_choices(facility))}
+    return [str(labels.get(code, code)) for code in facility.rooms or []]
+
+
 @role_required(READERS)
 def facility_detail(request, pk: int):
     try:
@@ -104,6 +109,7 @@ def facility_detail(request, pk: int):
         "standards": standards.standards(facility),
         "gaps": standards.gaps(facility),
         "items": compliance.items(facility),
+        "room_names": _room_names(facility),
         "can_edit": services.may_edit(request.user, facility),
         "ratings_include": _optional_include("facilities/_facility_ratings.html"),
         "party_include": _optional_include("party/_facility_party.html"),
