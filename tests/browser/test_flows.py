@@ -9,7 +9,9 @@ def test_a_county_officer_logs_in_and_browses(page):
     login(page, "zy_county")
     assert page.get_by_test_id("workbench").is_visible()
     assert page.get_by_role("heading", name="工作台").is_visible()
-    page.get_by_role("link", name="区划").first.click()
+    # Many entries fold into dropdowns: regions sit under "区划与政策".
+    page.get_by_role("button", name="区划与政策").click()
+    page.get_by_role("link", name="区划", exact=True).first.click()
     page.wait_for_url("**/regions/141129/")
     children = page.get_by_test_id("region-children")
     assert "金罗镇" in children.inner_text() and "车鸣峪乡" in children.inner_text()
