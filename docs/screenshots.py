@@ -685,6 +685,35 @@ def facility_pages(s: Shooter) -> None:
     s.shot(page, "facility-form", full=False)
 
 
+def sanming_pages(s: Shooter) -> None:
+    page = s.login("sm_city")
+    page.goto("/facilities/centres/")
+    s.shot(page, "centre-list", full=False)
+    page.goto("/facilities/centres/?issue=chairman")
+    page.get_by_test_id("centre-list").locator("tbody a").first.click()
+    page.wait_for_url("**/facilities/centres/*/")
+    s.shot(page, "centre-detail", full=False)
+    page.goto("/facilities/centres/coverage/")
+    s.shot(page, "centre-coverage", full=False)
+    if s.wanted("rating-awards"):
+        # The five-star home whose centre lacks the 万寿延 plaque: its award is withheld.
+        page.goto("/facilities/ratings/?stars=5")
+        links = page.get_by_test_id("rating-list").locator("tbody a[href^='/facilities/ratings/']")
+        urls = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        for url in urls:
+            page.goto(url)
+            if page.get_by_test_id("awards").get_by_text("暂缓").count():
+                s.shot(page, "rating-awards", full=False)
+                break
+    page = s.login("zy_county")
+    page.goto("/facilities/ratings/?q=金罗镇敬老院")
+    page.get_by_test_id("rating-list").locator(
+        "tbody a[href^='/facilities/ratings/']"
+    ).first.click()
+    page.wait_for_url("**/facilities/ratings/*/")
+    s.shot(page, "rating-detail-grade", full=True)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -704,6 +733,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     meal_pages,
     timebank_pages,
     facility_pages,
+    sanming_pages,
 ]
 
 
