@@ -360,6 +360,30 @@ def sibling_party_facility(ctx):
     return ctx["sibling_party_facility"].pk
 
 
+def sibling_party_member(ctx):
+    sibling_party_org(ctx)
+    return ctx["sibling_party_member"].pk
+
+
+def sibling_party_dispatch(ctx):
+    if "sibling_party_dispatch" not in ctx:
+        import datetime as dt
+
+        from yanglao.party import services as party_services
+        from yanglao.people.models import Person
+
+        sibling_party_org(ctx)
+        home = ctx["sibling_party_facility"]
+        ctx["sibling_party_dispatch"] = party_services.dispatch_create(
+            actor=None,
+            person=Person.objects.create(name="柳林指导员", region=home.region),
+            facility=home,
+            role="instructor",
+            starts_on=dt.date(2025, 1, 6),
+        )
+    return ctx["sibling_party_dispatch"].pk
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/regions"): Case(query={"q": "柳林"}, list_check="region_code"),
     ("GET", "/api/v1/regions/{code}"): Case(path={"code": SIBLING}),
@@ -617,6 +641,38 @@ CASES: dict[tuple[str, str], Case] = {
         }
     ),
     ("GET", "/api/v1/party/missing"): Case(query={"region": SIBLING}),
+    ("POST", "/api/v1/party/organizations"): Case(
+        body={"name": "越权党支部", "kind": "branch", "region": "141125100"}, expect=403
+    ),
+    ("PATCH", "/api/v1/party/organizations/{org_id}"): Case(
+        path={"org_id": sibling_party_org}, body={"name": "越权改名"}
+    ),
+    ("POST", "/api/v1/party/members"): Case(
+        body={
+            "person": {"name": "越权党员"},
+            "facility_id": sibling_party_facility,
+            "standing": "staff",
+            "status": "full",
+        }
+    ),
+    ("PATCH", "/api/v1/party/members/{member_id}"): Case(
+        path={"member_id": sibling_party_member}, body={"status": "probationary"}
+    ),
+    ("POST", "/api/v1/party/members/{member_id}/end"): Case(
+        path={"member_id": sibling_party_member},
+        body={"end_kind": "left", "ended_on": "2025-01-06", "reason": "越权"},
+    ),
+    ("POST", "/api/v1/party/dispatches"): Case(
+        body={
+            "person": {"name": "越权书记"},
+            "facility_id": sibling_party_facility,
+            "role": "first_secretary",
+            "starts_on": "2025-01-06",
+        }
+    ),
+    ("POST", "/api/v1/party/dispatches/{dispatch_id}/end"): Case(
+        path={"dispatch_id": sibling_party_dispatch}, body={"ends_on": "2025-02-06"}
+    ),
 }
 
 

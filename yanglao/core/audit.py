@@ -120,6 +120,14 @@ ACTION_LABELS = {
     "elder.transfer_accept": _("接收档案转移"),
     "elder.transfer_reject": _("拒绝档案转移"),
     "elder.transfer_cancel": _("撤回档案转移"),
+    "party.org_create": _("新建党组织"),
+    "party.org_update": _("修改党组织"),
+    "party.member_create": _("登记党员"),
+    "party.member_update": _("修改党员信息"),
+    "party.member_end": _("结束党员信息"),
+    "party.dispatch_create": _("选派党建人员"),
+    "party.dispatch_end": _("结束选派"),
+    "party.activity_record": _("记录党建活动"),
 }
 
 

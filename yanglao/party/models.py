@@ -109,6 +109,11 @@ class NotMovedReason(models.TextChoices):
     VOLUNTARY = "voluntary", _("本人自愿不转")
 
 
+class EndKind(models.TextChoices):
+    LEFT = "left", _("离开（出党、去世等）")
+    TRANSFERRED_OUT = "transferred_out", _("组织关系转出")
+
+
 class PartyMembership(models.Model):
     """党员: the Party-membership profile of a Person (ARCHITECTURE.md rule 9)."""
 
@@ -143,6 +148,11 @@ class PartyMembership(models.Model):
     )
     region_path = models.CharField(max_length=120, db_index=True)
     active = models.BooleanField(_("有效"), default=True)
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_kind = models.CharField(
+        _("结束方式"), max_length=16, choices=EndKind.choices, blank=True, default=""
+    )
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

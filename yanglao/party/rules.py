@@ -26,6 +26,8 @@ NO_MEMBERS_RULE = "party.org_formation.no_members"
 ELDER_RULE = "party.elder_branch"
 DISPATCH_RULE = "party.dispatch.public_built_private_run"
 PRESENCE_RULE = "party.dispatch.min_presence"
+ROUTINE_RULE = "party.branch_routine"
+FREQUENCY_RULE = "party.branch_routine.frequency"  # a local default: no seed gives one
 FORMATION_RULES = (OWN_RULE, JOINT_RULE, NO_MEMBERS_RULE, ELDER_RULE, DISPATCH_RULE)
 
 
@@ -157,9 +159,18 @@ def presence_shortfall(half_days: int, rule: RuleInput) -> int:
     return max(0, _int(rule, "min_half_days_per_week") - half_days)
 
 
-def missing_meetings(held: set[str], rule: RuleInput) -> list[str]:
-    """The routine meetings (三会一课) not held, in the rule's order."""
-    return [m for m in rule.params.get("meetings", []) if m not in held]
+def missing_meetings(
+    held: set[str] | dict[str, int], rule: RuleInput, frequency: RuleInput | None = None
+) -> list[str]:
+    """The routine meetings (三会一课) held fewer times in the period than the frequency
+    rule's ``min_each`` (once, without one), in the rule's order. ``held`` is a set of the
+    kinds held or a count per kind."""
+    counts = held if isinstance(held, dict) else dict.fromkeys(held, 1)
+    min_each = _int(frequency, "min_each") if frequency is not None else 1
+    return [m for m in rule.params.get("meetings", []) if counts.get(m, 0) < min_each]
+
+
+PERIODS = ("month", "quarter", "year")
 
 
 def themed_shortfall(held: int, rule: RuleInput) -> int:

@@ -21,6 +21,7 @@ from yanglao.facilities.models import (
     FacilityType,
     Ownership,
 )
+from yanglao.people.models import Person
 from yanglao.policy import selectors as policy_selectors
 from yanglao.policy.selectors import lookup
 from yanglao.regions.models import Region
@@ -43,6 +44,9 @@ from .models import (
 # Officers who read and record Party work in their region (组织部 and the civil-affairs
 # officers who run the same places).
 PARTY_USERS = VISIT_OFFICERS
+# Who may create and edit organizations, members and dispatches (in their region): the
+# same officers (party officers, city, county and township officers).
+PARTY_WRITERS = PARTY_USERS
 COVERAGE_PREFIX = "party_org_coverage_"
 HOME_CARE = "home_care_center"
 
@@ -57,6 +61,17 @@ def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
         dt.date(day.year + 1, 1, 1) if first_month == 10 else dt.date(day.year, first_month + 3, 1)
     )
     return start, end - dt.timedelta(days=1)
+
+
+def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The month, quarter or year holding ``day`` (``party.branch_routine.frequency``)."""
+    if period == "month":
+        start = day.replace(day=1)
+        nxt = dt.date(day.year + 1, 1, 1) if day.month == 12 else start.replace(month=day.month + 1)
+        return start, nxt - dt.timedelta(days=1)
+    if period == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    return quarter_bounds(day)
 
 
 def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -166,6 +181,37 @@ def dispatches(user, *, on: dt.date | None = None) -> QuerySet[Dispatch]:
 
 
 # ---------------------------------------------------------------- members
+
+
+def member_get(user, pk: int) -> PartyMembership:
+    return get_in_scope(
+        PartyMembership.objects.select_related("person", "organization", "facility", "region"),
+        user,
+        path_lookup="region_path",
+        pk=pk,
+    )
+
+
+def dispatch_get(user, pk: int) -> Dispatch:
+    return get_in_scope(
+        Dispatch.objects.select_related("person", "facility__region", "organization"),
+        user,
+        path_lookup="region_path",
+        pk=pk,
+    )
+
+
+def people_search(user, q: str, limit: int = 20) -> list[Person]:
+    """Persons in scope whose name (or its pinyin) matches, for picking a member."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    qs = scoped(Person.objects.all(), user).filter(
+        Q(name__icontains=q)
+        | Q(name_initials__startswith=q.lower())
+        | Q(name_pinyin__startswith=q.lower())
+    )
+    return list(qs.select_related("region", "party_membership").order_by("name_pinyin")[:limit])
 
 
 def members(
@@ -599,6 +645,8 @@ class MissingMeetings:
     organization: PartyOrganization
     missing: list[str]
     rule: rules.RuleInput
+    frequency: rules.RuleInput | None = None
+    period: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass
@@ -616,7 +664,7 @@ class MissingView:
 
 
 THEMED_RULE = "party.themed_activity_quarterly"
-ROUTINE_RULE = "party.branch_routine"
+ROUTINE_RULE = rules.ROUTINE_RULE
 ROUTINE_KINDS = frozenset({OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.ELDER_BRANCH})
 
 
@@ -637,8 +685,18 @@ def missing(user, *, on: dt.date | None = None, region_code: str | None = None) 
         .annotate(n=Count("pk"))
     ):
         held_in_quarter[org_id][kind] = n
+    # Routine meetings (三会一课) by day, for the period the frequency rule gives each
+    # region (no more than a year back).
+    routine_held: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    for org_id, kind, day in Activity.objects.filter(
+        organization_id__in=[o.pk for o in orgs],
+        held_on__gte=dt.date(on.year, 1, 1),
+        held_on__lte=on,
+    ).values_list("organization_id", "kind", "held_on"):
+        routine_held[org_id].append((kind, day))
     themed_rule = _RuleCache(THEMED_RULE, on)
     routine_rule = _RuleCache(ROUTINE_RULE, on)
+    frequency_rule = _RuleCache(rules.FREQUENCY_RULE, on)
     themed, meetings = [], []
     for org in orgs:
         held = held_in_quarter.get(org.pk, {})
@@ -649,10 +707,16 @@ def missing(user, *, on: dt.date | None = None, region_code: str | None = None) 
             if short:
                 themed.append(MissingThemed(org, n, short, rule))
         rule = routine_rule(org.region)
-        if rule is not None and org.kind in ROUTINE_KINDS:
-            gaps = rules.missing_meetings({k for k, n in held.items() if n}, rule)
+        frequency = frequency_rule(org.region)
+        if rule is not None and frequency is not None and org.kind in ROUTINE_KINDS:
+            period = period_bounds(str(frequency.params.get("period", "")), on)
+            counts: dict[str, int] = defaultdict(int)
+            for kind, day in routine_held.get(org.pk, []):
+                if period[0] <= day <= period[1]:
+                    counts[kind] += 1
+            gaps = rules.missing_meetings(dict(counts), rule, frequency)
             if gaps:
-                meetings.append(MissingMeetings(org, gaps, rule))
+                meetings.append(MissingMeetings(org, gaps, rule, frequency, period))
     present = list(dispatches(user, on=on).select_related("facility__region"))
     if region_code:
         region = get_in_scope(Region.objects.all(), user, field="", code=region_code)

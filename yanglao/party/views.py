@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +15,24 @@ from django.utils.translation import gettext as _
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, ValidationFailed, error_text
 from yanglao.core.paging import paginate, query_without_page
+from yanglao.core.scope import scoped
 from yanglao.facilities.models import Facility, FacilityType, Ownership
 from yanglao.people.models import Person
+from yanglao.regions.models import Region
 
 from . import selectors, services
-from .models import ActivityKind, MemberStatus, OrgKind, Standing
-from .selectors import PARTY_USERS
+from .models import (
+    ActivityKind,
+    DispatchedBy,
+    DispatchRole,
+    EndKind,
+    MemberStatus,
+    NotMovedReason,
+    OrgKind,
+    OrgTier,
+    Standing,
+)
+from .selectors import PARTY_USERS, PARTY_WRITERS
 
 
 def _int(value) -> int | None:
@@ -36,6 +49,11 @@ def _date(value) -> dt.date | None:
         return None
 
 
+def _can_write(request) -> bool:
+    """Whether the page shows the create/edit buttons (the services check the scope)."""
+    return getattr(request.user, "role", None) in PARTY_WRITERS
+
+
 @role_required(PARTY_USERS)
 def organization_tree(request):
     g = request.GET
@@ -47,7 +65,7 @@ def organization_tree(request):
     return render(
         request,
         "party/organizations.html",
-        {"rows": rows, "params": g, "kinds": OrgKind.choices},
+        {"rows": rows, "params": g, "kinds": OrgKind.choices, "can_write": _can_write(request)},
     )
 
 
@@ -66,6 +84,7 @@ def organization_detail(request, pk: int):
             "facilities": org.facilities.select_related("region").order_by("name"),
             "dispatches": selectors.dispatches(request.user, on=today).filter(organization=org),
             "activities": selectors.activities(request.user, organization_id=org.pk)[:20],
+            "can_write": _can_write(request),
         },
     )
 
@@ -94,6 +113,7 @@ def member_list(request):
             "standings": Standing.choices,
             "statuses": MemberStatus.choices,
             "qs": query_without_page(request),
+            "can_write": _can_write(request),
         },
     )
 
@@ -142,7 +162,11 @@ def institution_list(request):
 @role_required(PARTY_USERS)
 def institution_requirements(request, pk: int):
     party = selectors.facility_requirements(request.user, pk)
-    return render(request, "party/requirements.html", {"party": party, "facility": party.facility})
+    return render(
+        request,
+        "party/requirements.html",
+        {"party": party, "facility": party.facility, "can_write": _can_write(request)},
+    )
 
 
 @role_required(PARTY_USERS)
@@ -247,3 +271,404 @@ def activity_new(request):
 def missing(request):
     view = selectors.missing(request.user, region_code=request.GET.get("region") or None)
     return render(request, "party/missing.html", {"view": view})
+
+
+# ---------------------------------------------------------------- editing
+
+
+def _scoped_org(user, value, errors: dict, key: str):
+    pk = _int(value)
+    if not pk:
+        return None
+    found = selectors.organizations(user, active=None).filter(pk=pk).first()
+    if found is None:
+        errors[key] = [_("请选择有效的党组织")]
+    return found
+
+
+def _scoped_facility(user, value, errors: dict, key: str = "facility"):
+    pk = _int(value)
+    if not pk:
+        return None
+    found = selectors.institutions(user).filter(pk=pk).first()
+    if found is None:
+        errors[key] = [_("请选择有效的机构")]
+    return found
+
+
+def _render_form(request, template: str, context: dict, errors: dict):
+    return render(request, template, {**context, "errors": errors}, status=422 if errors else 200)
+
+
+def _org_form_context(user, org=None) -> dict:
+    orgs = selectors.organizations(user).order_by("name")
+    if org is not None:
+        orgs = orgs.exclude(pk=org.pk)
+    return {
+        "org": org,
+        "kinds": OrgKind.choices,
+        "tiers": OrgTier.choices,
+        "parents": orgs[:500],
+        "facilities": selectors.institutions(user)[:500],
+    }
+
+
+def _secretary(user, post, region, current):
+    """The secretary the form names: the current one kept, none, or found/created."""
+    name = post.get("secretary_name", "").strip()
+    if not name:
+        return None
+    id_number = post.get("secretary_id_number", "").strip()
+    if current is not None and name == current.name and not id_number:
+        return current
+    return services.person_find_or_create(
+        name=name,
+        region=region,
+        phone=post.get("secretary_phone", ""),
+        id_number=id_number,
+        prefix="secretary_",
+    )
+
+
+@role_required(PARTY_WRITERS)
+def organization_new(request):
+    values = request.POST if request.method == "POST" else request.GET
+    errors: dict = {}
+    if request.method == "POST":
+        p = request.POST
+        parent = _scoped_org(request.user, p.get("parent"), errors, "parent")
+        facilities = list(
+            selectors.institutions(request.user).filter(pk__in=p.getlist("facilities"))
+        )
+        region = Region.objects.filter(code=p.get("region", "").strip()).first()
+        try:
+            if errors:
+                raise ValidationFailed(fields=errors)
+            with transaction.atomic():
+                secretary = _secretary(request.user, p, region or request.user.region, None)
+                org = services.organization_create(
+                    actor=request.user,
+                    name=p.get("name", ""),
+                    kind=p.get("kind", ""),
+                    tier=p.get("tier", ""),
+                    region_code=p.get("region", "").strip(),
+                    parent=parent,
+                    facilities=facilities,
+                    managing_unit=p.get("managing_unit", "").strip(),
+                    secretary=secretary,
+                    term_start=_date(p.get("term_start")),
+                    term_end=_date(p.get("term_end")),
+                )
+        except ValidationFailed as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        except DomainError as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已新建党组织：%(n)s") % {"n": org.name})
+            return redirect("party:organization", org.pk)
+    chosen = [int(x) for x in values.getlist("facilities") if x.isdigit()]
+    return _render_form(
+        request,
+        "party/organization_form.html",
+        {**_org_form_context(request.user), "values": values, "chosen": chosen},
+        errors,
+    )
+
+
+@role_required(PARTY_WRITERS)
+def organization_edit(request, pk: int):
+    org = selectors.organization_get(request.user, pk)
+    errors: dict = {}
+    if request.method == "POST":
+        p = request.POST
+        values = p
+        parent = _scoped_org(request.user, p.get("parent"), errors, "parent")
+        facilities = list(
+            selectors.institutions(request.user).filter(pk__in=p.getlist("facilities"))
+        )
+        try:
+            if errors:
+                raise ValidationFailed(fields=errors)
+            with transaction.atomic():
+                org = services.organization_update(
+                    actor=request.user,
+                    org=org,
+                    name=p.get("name", ""),
+                    kind=p.get("kind", ""),
+                    tier=p.get("tier", ""),
+                    parent=parent,
+                    facilities=facilities,
+                    managing_unit=p.get("managing_unit", ""),
+                    secretary=_secretary(request.user, p, org.region, org.secretary),
+                    term_start=_date(p.get("term_start")),
+                    term_end=_date(p.get("term_end")),
+                )
+        except ValidationFailed as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+            org.refresh_from_db()
+        except DomainError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已保存：%(n)s") % {"n": org.name})
+            return redirect("party:organization", org.pk)
+    else:
+        values = {
+            "name": org.name,
+            "kind": org.kind,
+            "tier": org.tier,
+            "region": org.region.code,
+            "parent": str(org.parent_id or ""),
+            "managing_unit": org.managing_unit,
+            "secretary_name": org.secretary.name if org.secretary else "",
+            "term_start": org.term_start.isoformat() if org.term_start else "",
+            "term_end": org.term_end.isoformat() if org.term_end else "",
+        }
+    chosen = (
+        [int(x) for x in values.getlist("facilities") if x.isdigit()]
+        if hasattr(values, "getlist")
+        else list(org.facilities.values_list("pk", flat=True))
+    )
+    return _render_form(
+        request,
+        "party/organization_form.html",
+        {**_org_form_context(request.user, org), "values": values, "chosen": chosen},
+        errors,
+    )
+
+
+def _member_context(user, membership=None, values=None) -> dict:
+    values = values or {}
+    return {
+        "membership": membership,
+        "organizations": selectors.organizations(user).order_by("name")[:500],
+        "facilities": selectors.institutions(user)[:500],
+        "standings": Standing.choices,
+        "statuses": MemberStatus.choices,
+        "reasons": [c for c in NotMovedReason.choices if c[0]],
+        "found": selectors.people_search(user, values.get("person_q", ""))
+        if membership is None
+        else [],
+    }
+
+
+def _member_fields(user, p, errors: dict) -> dict:
+    return {
+        "organization": _scoped_org(user, p.get("organization"), errors, "organization"),
+        "facility": _scoped_facility(user, p.get("facility"), errors),
+        "standing": p.get("standing", ""),
+        "status": p.get("status", ""),
+        "relation_moved": p.get("relation_moved") in ("1", "on", "true"),
+        "not_moved_reason": p.get("not_moved_reason", ""),
+        "joined_on": _date(p.get("joined_on")),
+    }
+
+
+@role_required(PARTY_WRITERS)
+def member_new(request):
+    values = request.POST if request.method == "POST" else request.GET
+    errors: dict = {}
+    if request.method == "POST":
+        p = request.POST
+        fields = _member_fields(request.user, p, errors)
+        person = None
+        if _int(p.get("person")):
+            person = (
+                scoped(Person.objects.all(), request.user).filter(pk=_int(p.get("person"))).first()
+            )
+            if person is None:
+                errors["person"] = [_("请选择有效的人员")]
+        try:
+            if errors:
+                raise ValidationFailed(fields=errors)
+            with transaction.atomic():
+                if person is None:
+                    region = (
+                        fields["facility"].region if fields["facility"] else request.user.region
+                    )
+                    person = services.person_find_or_create(
+                        name=p.get("name", ""),
+                        region=region,
+                        phone=p.get("phone", ""),
+                        id_number=p.get("id_number", ""),
+                    )
+                membership = services.membership_create(actor=request.user, person=person, **fields)
+        except ValidationFailed as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        except DomainError as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已登记党员：%(n)s") % {"n": membership.person.name})
+            return redirect("party:members")
+    return _render_form(
+        request,
+        "party/member_form.html",
+        {**_member_context(request.user, values=values), "values": values},
+        errors,
+    )
+
+
+@role_required(PARTY_WRITERS)
+def member_edit(request, pk: int):
+    membership = selectors.member_get(request.user, pk)
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.POST
+        fields = _member_fields(request.user, request.POST, errors)
+        try:
+            if errors:
+                raise ValidationFailed(fields=errors)
+            services.membership_update(actor=request.user, membership=membership, **fields)
+        except ValidationFailed as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+            membership.refresh_from_db()
+        except DomainError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已保存：%(n)s") % {"n": membership.person.name})
+            return redirect("party:members")
+    else:
+        m = membership
+        values = {
+            "organization": str(m.organization_id or ""),
+            "facility": str(m.facility_id or ""),
+            "standing": m.standing,
+            "status": m.status,
+            "relation_moved": "1" if m.relation_moved else "",
+            "not_moved_reason": m.not_moved_reason,
+            "joined_on": m.joined_on.isoformat() if m.joined_on else "",
+        }
+    return _render_form(
+        request,
+        "party/member_form.html",
+        {**_member_context(request.user, membership), "values": values},
+        errors,
+    )
+
+
+@role_required(PARTY_WRITERS)
+def member_end(request, pk: int):
+    membership = selectors.member_get(request.user, pk)
+    values = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            services.membership_end(
+                actor=request.user,
+                membership=membership,
+                end_kind=request.POST.get("end_kind", ""),
+                ended_on=_date(request.POST.get("ended_on")),
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已结束：%(n)s") % {"n": membership.person.name})
+            return redirect("party:members")
+    return _render_form(
+        request,
+        "party/member_end.html",
+        {
+            "membership": membership,
+            "values": values,
+            "end_kinds": EndKind.choices,
+            "today": timezone.localdate(),
+        },
+        errors,
+    )
+
+
+@role_required(PARTY_WRITERS)
+def dispatch_new(request):
+    values = request.POST if request.method == "POST" else request.GET
+    errors: dict = {}
+    org = None
+    if _int(values.get("organization")):
+        org = selectors.organization_get(request.user, _int(values.get("organization")))
+    if request.method == "POST":
+        p = request.POST
+        facility = _scoped_facility(request.user, p.get("facility"), errors)
+        if facility is None and "facility" not in errors:
+            errors["facility"] = [_("请选择派驻机构")]
+        starts_on = _date(p.get("starts_on"))
+        if starts_on is None:
+            errors["starts_on"] = [_("请填写选派开始日期")]
+        try:
+            if errors:
+                raise ValidationFailed(fields=errors)
+            with transaction.atomic():
+                person = services.person_find_or_create(
+                    name=p.get("name", ""),
+                    region=facility.region,
+                    phone=p.get("phone", ""),
+                    id_number=p.get("id_number", ""),
+                )
+                dispatch = services.dispatch_create(
+                    actor=request.user,
+                    person=person,
+                    facility=facility,
+                    organization=org,
+                    role=p.get("role", ""),
+                    dispatched_by=p.get("dispatched_by", ""),
+                    sending_unit=p.get("sending_unit", "").strip()[:100],
+                    starts_on=starts_on,
+                    ends_on=_date(p.get("ends_on")),
+                )
+        except DomainError as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已登记选派：%(n)s") % {"n": dispatch.person.name})
+            if org is not None:
+                return redirect("party:organization", org.pk)
+            return redirect("party:requirements", dispatch.facility_id)
+    facilities = (
+        org.facilities.order_by("name")
+        if org is not None and org.facilities.exists()
+        else selectors.institutions(request.user)[:500]
+    )
+    return _render_form(
+        request,
+        "party/dispatch_form.html",
+        {
+            "org": org,
+            "values": values,
+            "facilities": facilities,
+            "roles": DispatchRole.choices,
+            "sides": DispatchedBy.choices,
+            "today": timezone.localdate(),
+        },
+        errors,
+    )
+
+
+@role_required(PARTY_WRITERS)
+def dispatch_end(request, pk: int):
+    dispatch = selectors.dispatch_get(request.user, pk)
+    values = request.POST if request.method == "POST" else {}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            services.dispatch_end(
+                actor=request.user, dispatch=dispatch, ends_on=_date(request.POST.get("ends_on"))
+            )
+        except DomainError as exc:
+            errors = exc.fields
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已结束选派：%(n)s") % {"n": dispatch.person.name})
+            if dispatch.organization_id:
+                return redirect("party:organization", dispatch.organization_id)
+            return redirect("party:requirements", dispatch.facility_id)
+    return _render_form(
+        request,
+        "party/dispatch_end.html",
+        {"dispatch": dispatch, "values": values, "today": timezone.localdate()},
+        errors,
+    )
