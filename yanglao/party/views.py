@@ -589,8 +589,9 @@ def dispatch_new(request):
     values = request.POST if request.method == "POST" else request.GET
     errors: dict = {}
     org = None
-    if _int(values.get("organization")):
-        org = selectors.organization_get(request.user, _int(values.get("organization")))
+    org_id = _int(request.POST.get("organization") or request.GET.get("organization"))
+    if org_id:
+        org = selectors.organization_get(request.user, org_id)
     if request.method == "POST":
         p = request.POST
         facility = _scoped_facility(request.user, p.get("facility"), errors)
