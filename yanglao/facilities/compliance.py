@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yanglao.policy.selectors import lookup
+from yanglao.policy.selectors import RuleBook
+from yanglao.policy.selectors import lookup as policy_lookup
 
 from .models import RESIDENTIAL_TYPES, Facility, FacilityStatus
 
@@ -85,8 +86,17 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return n
 
 
-def items(facility: Facility, today: dt.date | None = None) -> list[Item]:
+RULE_PREFIXES = ("facility.", "institution.", "urban_project.area")
+
+
+def rule_book(on: dt.date | None = None) -> RuleBook:
+    """One read of the facility rules, for checking many facilities."""
+    return RuleBook(RULE_PREFIXES, on)
+
+
+def items(facility: Facility, today: dt.date | None = None, book=None) -> list[Item]:
     today = today or timezone.localdate()
+    lookup = book.lookup if book is not None else policy_lookup
     region = facility.region
     out: list[Item] = []
     active = facility.status in (FacilityStatus.OPERATING, FacilityStatus.SUSPENDED)
@@ -283,5 +293,5 @@ def items(facility: Facility, today: dt.date | None = None) -> list[Item]:
     return out
 
 
-def problems(facility: Facility, today: dt.date | None = None) -> list[Item]:
-    return [i for i in items(facility, today) if i.problem]
+def problems(facility: Facility, today: dt.date | None = None, book=None) -> list[Item]:
+    return [i for i in items(facility, today, book) if i.problem]

@@ -75,9 +75,10 @@ def facility_get(user, pk: int) -> Facility:
 def with_problems(user, **filters) -> list[dict]:
     """Facilities with a standards gap or a compliance problem, each with its list."""
     rows = []
+    book = compliance.rule_book()
     for facility in facilities(user, **filters)[:2000]:
-        gaps = standards.gaps(facility)
-        problems = compliance.problems(facility)
+        gaps = standards.gaps(facility, book=book)
+        problems = compliance.problems(facility, book=book)
         if gaps or problems:
             rows.append({"facility": facility, "gaps": gaps, "problems": problems})
     return rows

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yanglao.policy.selectors import lookup
+from yanglao.policy.selectors import lookup as policy_lookup
 
 from .compliance import source_of
 from .models import Facility, FacilityStatus, FacilityType
@@ -49,7 +49,8 @@ class Standard:
     requirement: str
 
 
-def _area_rule(facility: Facility, on: dt.date):
+def _area_rule(facility: Facility, on: dt.date, book=None):
+    lookup = book.lookup if book is not None else policy_lookup
     if facility.type == FacilityType.URBAN_COMMUNITY_PROJECT:
         return lookup("urban_project.area", facility.region, on)
     return lookup(f"facility.standard.{facility.type}", facility.region, on)
@@ -67,7 +68,8 @@ def room_choices(facility: Facility, on: dt.date | None = None) -> list[tuple[st
     return list(_labels(res.params, "rooms").items()) if res is not None else []
 
 
-def required_posts(facility: Facility, on: dt.date) -> tuple[int, object] | None:
+def required_posts(facility: Facility, on: dt.date, book=None) -> tuple[int, object] | None:
+    lookup = book.lookup if book is not None else policy_lookup
     res = lookup("facility.staffing.public_welfare_posts", facility.region, on)
     if res is None:
         return None
@@ -133,10 +135,10 @@ def _in_use(facility: Facility) -> bool:
     return facility.status in (FacilityStatus.OPERATING, FacilityStatus.SUSPENDED)
 
 
-def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
+def gaps(facility: Facility, on: dt.date | None = None, book=None) -> list[Gap]:
     on = on or timezone.localdate()
     out: list[Gap] = []
-    res = _area_rule(facility, on)
+    res = _area_rule(facility, on, book)
     if res is not None:
         p, src = res.params, source_of(res)
         area = facility.floor_area_m2
@@ -183,7 +185,7 @@ def gaps(facility: Facility, on: dt.date | None = None) -> list[Gap]:
                     src,
                 )
             )
-    posts = required_posts(facility, on)
+    posts = required_posts(facility, on, book)
     if posts is not None and _in_use(facility):
         n, rule = posts
         if facility.public_welfare_posts < n:

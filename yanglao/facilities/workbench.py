@@ -19,10 +19,11 @@ def facilities_panel(user) -> Panel | None:
     if not total:
         return None
     overdue = gapped = 0
+    book = compliance.rule_book()
     for facility in qs[:500]:
-        problems = compliance.problems(facility)
+        problems = compliance.problems(facility, book=book)
         overdue += any(i.state == compliance.OVERDUE for i in problems)
-        gapped += bool(standards.gaps(facility) or problems)
+        gapped += bool(standards.gaps(facility, book=book) or problems)
     return Panel(
         title=_("养老服务设施"),
         order=20,
@@ -50,8 +51,9 @@ def my_facility_panel(user) -> Panel | None:
     if not facilities:
         return None
     items = []
+    book = compliance.rule_book()
     for f in facilities:
-        n = len(compliance.problems(f)) + len(standards.gaps(f))
+        n = len(compliance.problems(f, book=book)) + len(standards.gaps(f, book=book))
         items.append(
             Item(
                 f.name, n, reverse("facilities:detail", args=[f.pk]), "warning" if n else "success"

@@ -51,6 +51,33 @@ def lookup(rule_id: str, region: Region, on: dt.date | None = None) -> engine.Re
     return engine.resolve(rule_id, data, region.path, on)
 
 
+class RuleBook:
+    """``lookup`` for many regions with one query: the rules whose ids start with one of
+    ``prefixes`` are read once and resolved in memory (lists and workbench panels that
+    check hundreds of records). Ids it does not hold are looked up as usual."""
+
+    def __init__(self, prefixes: tuple[str, ...], on: dt.date | None = None):
+        from django.db.models import Q
+
+        self.prefixes = prefixes
+        self.on = on or timezone.localdate()
+        match = Q()
+        for prefix in prefixes:
+            match |= Q(rule_id__startswith=prefix)
+        self.data, _rows = _data(
+            PolicyRule.objects.filter(match, is_active=True).select_related("region")
+        )
+        self._memo: dict[tuple, engine.Resolution | None] = {}
+
+    def lookup(self, rule_id: str, region: Region, on: dt.date | None = None):
+        if not rule_id.startswith(self.prefixes):
+            return lookup(rule_id, region, on)
+        key = (rule_id, region.path, on or self.on)
+        if key not in self._memo:
+            self._memo[key] = engine.resolve(rule_id, self.data, region.path, key[2])
+        return self._memo[key]
+
+
 def lookup_param(rule_id: str, param: str, region: Region, on: dt.date | None = None, default=None):
     resolution = lookup(rule_id, region, on)
     return default if resolution is None else resolution.get(param, default)

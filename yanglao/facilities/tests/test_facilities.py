@@ -315,3 +315,22 @@ def test_api_round_trip(api, county, scope_users):
     assert bad.status_code == 422 and "region" in bad.json()["error"]["fields"]
     api.as_user(scope_users().sibling)
     assert api.get(f"/api/v1/facilities/{fid}").status_code == 404
+
+
+def test_the_gap_list_reads_the_rules_once_not_per_facility(
+    county, make, django_assert_max_num_queries
+):
+    from yanglao.regions.models import Level, Region
+
+    villages = Region.objects.filter(parent_id="141129101", level=Level.VILLAGE)[:12]
+    for i, village in enumerate(villages):
+        make(name=f"设施{i}", region=village.code, floor_area_m2=100 + i)
+    expected = {
+        f.name: (len(standards.gaps(f)), len(compliance.problems(f)))
+        for f in Facility.objects.all()
+    }
+    with django_assert_max_num_queries(6):
+        rows = selectors.with_problems(county)
+    got = {r["facility"].name: (len(r["gaps"]), len(r["problems"])) for r in rows}
+    assert got == {k: v for k, v in expected.items() if any(v)}
+    assert len(got) == len(villages)
