@@ -1,0 +1,1 @@
+"""Measures of planning targets (filled in below)."""
