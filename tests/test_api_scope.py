@@ -673,6 +673,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/party/dispatches/{dispatch_id}/end"): Case(
         path={"dispatch_id": sibling_party_dispatch}, body={"ends_on": "2025-02-06"}
     ),
+    ("POST", "/api/v1/funding/estimate"): Case(
+        body={"region": SIBLING, "facility_type": "happiness_courtyard", "on_date": "2024-06-30"}
+    ),
 }
 
 

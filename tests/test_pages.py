@@ -42,6 +42,8 @@ PAGES = [
     ("/party/activities/", "village_officer", "141129101201", "党建活动"),
     ("/party/activities/new/", "party_officer", "141129", "记录活动"),
     ("/party/missing/", "county_admin", "141129", "缺项提醒"),
+    ("/funding/", "county_admin", "141129", "奖补估算"),
+    ("/funding/", "city_admin", "1404", "奖补估算"),
 ]
 
 

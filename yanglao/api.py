@@ -19,6 +19,7 @@ from yanglao.elders.api import router as elders_router
 from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
 from yanglao.facilities.api_ratings import router as facility_ratings_router
+from yanglao.funding.api import router as funding_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
 from yanglao.policy.api import router as policy_router
@@ -188,3 +189,4 @@ api.add_router("/", facilities_router)
 api.add_router("/", meals_router)
 api.add_router("/timebank", timebank_router)
 api.add_router("/", party_router)
+api.add_router("/", funding_router)

@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "yanglao.services",
     "yanglao.facilities",
     "yanglao.party",
+    "yanglao.funding",
     "yanglao.planning",
     "yanglao.timebank",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("facilities/", include("yanglao.facilities.urls")),
     path("timebank/", include("yanglao.timebank.urls")),
     path("party/", include("yanglao.party.urls")),
+    path("funding/", include("yanglao.funding.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -61,6 +61,13 @@ NAV: list[NavItem] = [
     NavItem(_("时间银行"), "timebank:home", VISIT_OFFICERS | {Role.VISITOR}, "clock", "/timebank"),
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
     NavItem(_("党建"), "party:organizations", VISIT_OFFICERS, "flag", "/party"),
+    NavItem(
+        _("资金"),
+        "funding:estimate",
+        frozenset({Role.CITY_ADMIN, Role.COUNTY_ADMIN}),
+        "coin",
+        "/funding",
+    ),
     NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(
         _("跟进事项"), "visits:follow_ups", frozenset({Role.VISITOR}), "check", "/visits/follow-ups"
@@ -78,7 +85,7 @@ NAV: list[NavItem] = [
 # When a role has many entries, these fold into one dropdown each (label, members).
 GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
     (_("居家服务"), frozenset({"services:orders", "services:meal_points", "timebank:home"})),
-    (_("设施与党建"), frozenset({"facilities:list", "party:organizations"})),
+    (_("设施与党建"), frozenset({"facilities:list", "party:organizations", "funding:estimate"})),
     (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
 ]
 FOLD_ABOVE = 9
