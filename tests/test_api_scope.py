@@ -384,6 +384,43 @@ def sibling_party_dispatch(ctx):
     return ctx["sibling_party_dispatch"].pk
 
 
+def sibling_planning(ctx):
+    """A task table, a project (past county screening) and an evaluation of 柳林县."""
+    if "sibling_table" not in ctx:
+        from yanglao.planning.models import CountyEvaluation, ProjectApplication, TaskTable
+        from yanglao.regions.models import Region
+
+        county = Region.objects.get(code=SIBLING)
+        ctx["sibling_table"] = TaskTable.objects.create(
+            region=county,
+            region_path=county.path,
+            title="柳林县任务表",
+            year_from=2026,
+            year_to=2026,
+            columns=[],
+        )
+        ctx["sibling_project"] = ProjectApplication.objects.create(
+            county=county,
+            region_path=county.path,
+            year=2026,
+            name="柳林项目",
+            status="county_passed",
+        )
+        ctx["sibling_evaluation"] = CountyEvaluation.objects.create(
+            county=county, region_path=county.path, year=2025, result="good"
+        )
+    return ctx["sibling_table"].pk
+
+
+def sibling_project(ctx):
+    sibling_planning(ctx)
+    return ctx["sibling_project"].pk
+
+
+TABLE_ID = {"table_id": sibling_planning}
+PROJECT_ID = {"project_id": sibling_project}
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/regions"): Case(query={"q": "柳林"}, list_check="region_code"),
     ("GET", "/api/v1/regions/{code}"): Case(path={"code": SIBLING}),
@@ -675,6 +712,39 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/funding/estimate"): Case(
         body={"region": SIBLING, "facility_type": "happiness_courtyard", "on_date": "2024-06-30"}
+    ),
+    ("GET", "/api/v1/planning/tables"): Case(
+        setup=sibling_planning, list_check="ids:sibling_table"
+    ),
+    ("GET", "/api/v1/planning/tables/{table_id}"): Case(path=TABLE_ID),
+    ("POST", "/api/v1/planning/tables"): Case(
+        body={"region": SIBLING, "title": "越权任务表", "year_from": 2026, "year_to": 2026},
+        expect=422,
+    ),
+    ("PUT", "/api/v1/planning/tables/{table_id}/rows"): Case(
+        path=TABLE_ID, body={"rows": [{"label": "合计", "values": {}}]}
+    ),
+    ("GET", "/api/v1/planning/projects"): Case(
+        setup=sibling_planning, list_check="ids:sibling_project"
+    ),
+    ("POST", "/api/v1/planning/projects"): Case(
+        body={"county": SIBLING, "year": 2026, "name": "越权项目"}, expect=422
+    ),
+    ("GET", "/api/v1/planning/projects/ranking"): Case(
+        query={"year": 2026}, setup=sibling_planning, list_check="ids:sibling_project"
+    ),
+    ("GET", "/api/v1/planning/projects/{project_id}"): Case(path=PROJECT_ID),
+    ("POST", "/api/v1/planning/projects/{project_id}/status"): Case(
+        path=PROJECT_ID, body={"status": "approved"}
+    ),
+    ("PUT", "/api/v1/planning/projects/{project_id}/scores"): Case(
+        path=PROJECT_ID, body={"scores": {"site_layout": "90"}}
+    ),
+    ("GET", "/api/v1/planning/evaluations"): Case(
+        setup=sibling_planning, list_check="ids:sibling_evaluation"
+    ),
+    ("POST", "/api/v1/planning/evaluations"): Case(
+        body={"county": SIBLING, "year": 2025, "result": "poor"}, expect=403
     ),
 }
 

@@ -42,6 +42,11 @@ PAGES = [
     ("/party/activities/", "village_officer", "141129101201", "党建活动"),
     ("/party/activities/new/", "party_officer", "141129", "记录活动"),
     ("/party/missing/", "county_admin", "141129", "缺项提醒"),
+    ("/planning/", "county_admin", "141129", "建设任务表"),
+    ("/planning/", "township_officer", "141129101", "建设任务表"),
+    ("/planning/projects/", "city_admin", "1404", "城镇社区养老幸福工程申报"),
+    ("/planning/projects/new/", "county_admin", "140403", "申报城镇社区养老幸福工程"),
+    ("/planning/evaluations/", "county_admin", "140403", "县区绩效考核"),
     ("/funding/", "county_admin", "141129", "奖补估算"),
     ("/funding/", "city_admin", "1404", "奖补估算"),
 ]

@@ -22,6 +22,7 @@ from yanglao.facilities.api_ratings import router as facility_ratings_router
 from yanglao.funding.api import router as funding_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
+from yanglao.planning.api import router as planning_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 from yanglao.services.api import router as services_router
@@ -190,3 +191,4 @@ api.add_router("/", meals_router)
 api.add_router("/timebank", timebank_router)
 api.add_router("/", party_router)
 api.add_router("/", funding_router)
+api.add_router("/", planning_router)

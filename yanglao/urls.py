@@ -21,6 +21,7 @@ urlpatterns = [
     path("timebank/", include("yanglao.timebank.urls")),
     path("party/", include("yanglao.party.urls")),
     path("funding/", include("yanglao.funding.urls")),
+    path("planning/", include("yanglao.planning.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

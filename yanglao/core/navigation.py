@@ -62,6 +62,13 @@ NAV: list[NavItem] = [
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
     NavItem(_("党建"), "party:organizations", VISIT_OFFICERS, "flag", "/party"),
     NavItem(
+        _("规划任务"),
+        "planning:tables",
+        frozenset({Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER}),
+        "list",
+        "/planning",
+    ),
+    NavItem(
         _("资金"),
         "funding:estimate",
         frozenset({Role.CITY_ADMIN, Role.COUNTY_ADMIN}),
@@ -85,7 +92,12 @@ NAV: list[NavItem] = [
 # When a role has many entries, these fold into one dropdown each (label, members).
 GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
     (_("居家服务"), frozenset({"services:orders", "services:meal_points", "timebank:home"})),
-    (_("设施与党建"), frozenset({"facilities:list", "party:organizations", "funding:estimate"})),
+    (
+        _("设施与党建"),
+        frozenset(
+            {"facilities:list", "party:organizations", "funding:estimate", "planning:tables"}
+        ),
+    ),
     (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
 ]
 FOLD_ABOVE = 9
