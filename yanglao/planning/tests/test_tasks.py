@@ -207,3 +207,13 @@ def test_an_import_without_the_columns_is_refused(county):
             actor=county, table=table, handle=_xlsx([["乡镇", "x"]]), filename="t.xlsx"
         )
     assert "file" in info.value.fields
+
+
+def test_the_demo_loads_attachment_3_and_the_applications_once(make_user):
+    from yanglao.demo.planning import load_demo
+    from yanglao.planning.models import ProjectApplication, TaskTable
+
+    make_user("county_admin", "141129", username="zy_county")
+    assert load_demo() == 5
+    assert load_demo() == 1
+    assert TaskTable.objects.count() == 1 and ProjectApplication.objects.count() == 4

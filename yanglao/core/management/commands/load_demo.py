@@ -12,6 +12,7 @@ from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
+from yanglao.demo.planning import load_demo as load_planning
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.sanming import load_demo as load_sanming
 from yanglao.demo.services import load_services
@@ -81,5 +82,8 @@ class Command(BaseCommand):
                 "party: {facilities} facilities, {organizations} organizations, "
                 "{members} members, {activities} activities".format(**party)
             )
+        planned = load_planning()
+        if planned:
+            self.stdout.write(f"planning: {planned} task tables and project applications")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
