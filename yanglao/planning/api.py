@@ -133,6 +133,11 @@ class TableIn(Schema):
     source: str = ""
     year_from: int = Field(examples=[2023])
     year_to: int = Field(examples=[2025])
+    types: list[str] = Field(
+        default=["day_care_center", "happiness_courtyard"],
+        description="每个年度一列的设施类型",
+        examples=[["community_complex"]],
+    )
 
 
 @router.post("/planning/tables", response={201: TableSummaryOut, **ERRORS}, summary="新建任务表")
@@ -145,6 +150,7 @@ def table_create(request: HttpRequest, payload: TableIn):
         source=payload.source,
         year_from=payload.year_from,
         year_to=payload.year_to,
+        types=payload.types,
         request=request,
     )
     return Status(201, TableSummaryOut(**_summary(table)))

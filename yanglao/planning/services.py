@@ -18,6 +18,7 @@ from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.scope import in_subtree
 from yanglao.core.sheets import RowResult
 from yanglao.facilities.compliance import source_of
+from yanglao.facilities.models import FacilityType
 from yanglao.policy.selectors import lookup
 from yanglao.regions.models import Level, Region
 
@@ -66,10 +67,14 @@ def table_create(
     source: str = "",
     unit: str = "个",
     columns: list[dict] | None = None,
+    types: Sequence[str] = ("day_care_center", "happiness_courtyard"),
     request=None,
 ) -> TaskTable:
     """建立建设任务表. Without ``columns``: the village columns, then a day-care centre and
-    a courtyard column for each year (the Attachment 3 layout without resettlement sites)."""
+    a courtyard column (or one per ``types``) for each year (the Attachment 3 layout
+    without resettlement sites)."""
+    if not types or any(t not in FacilityType.values for t in types):
+        raise ValidationFailed(fields={"types": [_("设施类型不正确")]})
     _require(actor)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
@@ -89,8 +94,8 @@ def table_create(
             tasks.column(tasks.TO_BUILD),
         ]
         for year in range(int(year_from), int(year_to) + 1):
-            columns.append(tasks.column(tasks.TASK, year=year, type="day_care_center"))
-            columns.append(tasks.column(tasks.TASK, year=year, type="happiness_courtyard"))
+            for type_ in types:
+                columns.append(tasks.column(tasks.TASK, year=year, type=type_))
     with transaction.atomic():
         table = TaskTable.objects.create(
             region=region,

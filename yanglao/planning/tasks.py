@@ -25,6 +25,7 @@ TYPE_LABELS = {
     "day_care_center": "日照中心",
     "happiness_courtyard": "幸福小院",
     "mutual_aid_courtyard": "互助小院",
+    "community_complex": "一站式综合服务体",
 }
 
 
