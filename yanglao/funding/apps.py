@@ -7,3 +7,10 @@ class FundingConfig(AppConfig):
     label = "funding"
     verbose_name = _("资金")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from yanglao.core import ledgers
+
+        from .chain import verify_chain
+
+        ledgers.register("grants", verify_chain)

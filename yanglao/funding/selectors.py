@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yanglao.accounts.roles import Role
-from yanglao.core.errors import Forbidden, ValidationFailed
-from yanglao.core.scope import get_in_scope
+from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
+from yanglao.core.scope import get_in_scope, scoped
 from yanglao.facilities.compliance import source_of
-from yanglao.facilities.models import FacilityType
+from yanglao.facilities.models import Facility, FacilityType
 from yanglao.policy.models import PolicyRule
 from yanglao.policy.selectors import ancestor_rules, lookup
 from yanglao.regions.models import Region
 
 from . import rules
+from .models import FundingSource, GrantLine, GrantStatus, LineKind, PayerLevel
 
 # Who may estimate and read funding: the civil-affairs administrators and the township
 # officers who prepare applications.
@@ -91,3 +95,181 @@ def estimate(
         is_urban_district=in_urban_district(region),
     )
     return rules.estimate(facts, resolved, sources=sources, titles=titles)
+
+
+# ---------------------------------------------------------------- the grants ledger
+
+
+@dataclass
+class Spending:
+    line: GrantLine
+    allowed: bool | None  # None: no rule on uses applies
+    use_label: str
+
+
+@dataclass
+class GrantState:
+    """A grant as its ledger lines leave it."""
+
+    grant: uuid.UUID
+    facility: Facility
+    year: int
+    payer_level: str
+    kind: str
+    rule_id: str
+    amount: Decimal
+    status: str
+    lines: list[GrantLine] = field(default_factory=list)
+    spending: list[Spending] = field(default_factory=list)
+    match_due: dt.date | None = None
+    match_missed: bool = False
+    disbursed_on: dt.date | None = None
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((s.line.amount for s in self.spending), Decimal("0.00"))
+
+    @property
+    def outside_uses(self) -> list[Spending]:
+        return [s for s in self.spending if s.allowed is False]
+
+    @property
+    def status_label(self) -> str:
+        return str(GrantStatus(self.status).label)
+
+    @property
+    def payer_label(self) -> str:
+        return str(PayerLevel(self.payer_level).label)
+
+
+def lines_in_scope(actor):
+    require_user(actor)
+    return scoped(GrantLine.objects.all(), actor, path_lookup="region_path")
+
+
+def _uses(region: Region, on: dt.date) -> tuple[set[str] | None, dict[str, str]]:
+    rule = lookup("urban_project.spending", region, on)
+    labels = {
+        "infrastructure": _("基础设施建设"),
+        "fit_out": _("装修装饰"),
+        "repair_renovation": _("维修改造"),
+        "equipment": _("设施设备购置"),
+        "rent": _("房屋租赁"),
+        "running_costs": _("运行经费"),
+    }
+    if rule is None:
+        return None, labels
+    for codes, names in (("allowed", "allowed_labels"), ("forbidden", "forbidden_labels")):
+        labels.update(zip(rule.get(codes) or [], rule.get(names) or [], strict=False))
+    return set(rule.get("allowed") or []), labels
+
+
+def _match_due(region: Region, year: int, on: dt.date) -> dt.date | None:
+    rule = lookup("urban_project.county_match_payment", region, on)
+    if rule is None:
+        return None
+    return dt.date(year + int(rule["pay_year_offset"]), int(rule["pay_before_month"]), 1)
+
+
+def grant_states(
+    actor,
+    *,
+    facility_id: int | None = None,
+    year: int | None = None,
+    grant: uuid.UUID | None = None,
+    today: dt.date | None = None,
+) -> list[GrantState]:
+    """The grants in the caller's scope, folded from their lines, with the flags: spending
+    outside the allowed uses, a county match not paid by its deadline."""
+    today = today or timezone.localdate()
+    qs = lines_in_scope(actor).exclude(grant=None).select_related("facility__region")
+    if facility_id:
+        qs = qs.filter(facility_id=facility_id)
+    if year:
+        qs = qs.filter(year=year)
+    if grant:
+        qs = qs.filter(grant=grant)
+    states: dict[uuid.UUID, GrantState] = {}
+    rules_cache: dict[tuple, object] = {}
+    for line in qs.order_by("seq"):
+        state = states.get(line.grant)
+        if line.line_kind == LineKind.GRANT:
+            state = states[line.grant] = GrantState(
+                grant=line.grant,
+                facility=line.facility,
+                year=line.year,
+                payer_level=line.payer_level,
+                kind=line.kind,
+                rule_id=line.rule_id,
+                amount=line.amount,
+                status=line.status,
+            )
+        if state is None:
+            continue
+        state.lines.append(line)
+        if line.line_kind == LineKind.STATUS:
+            state.status, state.amount = line.status, line.amount
+            if line.status == GrantStatus.DISBURSED:
+                state.disbursed_on = line.on_date
+        elif line.line_kind == LineKind.GRANT and line.status == GrantStatus.DISBURSED:
+            state.disbursed_on = line.on_date
+        elif line.line_kind == LineKind.SPENDING:
+            key = ("uses", line.facility.region_id)
+            if key not in rules_cache:
+                rules_cache[key] = _uses(line.facility.region, today)
+            allowed, labels = rules_cache[key]
+            state.spending.append(
+                Spending(
+                    line=line,
+                    allowed=None if allowed is None else line.use in allowed,
+                    use_label=str(labels.get(line.use, line.use)),
+                )
+            )
+    for state in states.values():
+        if state.payer_level == PayerLevel.COUNTY and state.kind == rules.Kind.COUNTY_MATCH:
+            state.match_due = _match_due(state.facility.region, state.year, today)
+            if state.match_due is not None:
+                paid = state.disbursed_on
+                state.match_missed = (paid is None and today >= state.match_due) or (
+                    paid is not None and paid >= state.match_due
+                )
+    return sorted(states.values(), key=lambda s: (-s.year, s.facility.name, str(s.grant)))
+
+
+def grant_get(actor, grant: uuid.UUID) -> GrantState:
+    found = grant_states(actor, grant=grant)
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def running_costs(actor, *, facility_id: int, year: int) -> dict:
+    """A facility's running-cost shares for a year: amount and share of the total by source."""
+    lines = lines_in_scope(actor).filter(
+        line_kind=LineKind.RUNNING_COST, facility_id=facility_id, year=year
+    )
+    totals = {s: Decimal("0.00") for s in FundingSource.values}
+    for line in lines:
+        totals[line.source] += line.amount
+    total = sum(totals.values(), Decimal("0.00"))
+    return {
+        "facility_id": facility_id,
+        "year": year,
+        "total": total,
+        "shares": [
+            {
+                "source": s,
+                "label": str(FundingSource(s).label),
+                "amount": totals[s],
+                "share": (totals[s] / total * 100).quantize(Decimal("0.1")) if total else None,
+            }
+            for s in FundingSource.values
+        ],
+    }
+
+
+def facility_for_funding(actor, facility_id: int) -> Facility:
+    require_user(actor)
+    return get_in_scope(
+        Facility.objects.select_related("region"), actor, path_lookup="region_path", pk=facility_id
+    )
