@@ -360,6 +360,26 @@ def sibling_party_facility(ctx):
     return ctx["sibling_party_facility"].pk
 
 
+def sibling_grant(ctx):
+    """A county-match grant of a facility in 柳林县, in the grants ledger."""
+    if "sibling_grant" not in ctx:
+        import datetime as dt
+
+        from yanglao.funding import services as funding_services
+
+        sibling_party_org(ctx)
+        ctx["sibling_grant"] = funding_services.grant_record(
+            actor=None,
+            facility=ctx["sibling_party_facility"],
+            year=2024,
+            payer_level="county",
+            kind="county_match",
+            amount="1000.00",
+            on_date=dt.date(2024, 5, 1),
+        ).grant
+    return ctx["sibling_grant"]
+
+
 def sibling_party_member(ctx):
     sibling_party_org(ctx)
     return ctx["sibling_party_member"].pk
@@ -713,6 +733,37 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/funding/estimate"): Case(
         body={"region": SIBLING, "facility_type": "happiness_courtyard", "on_date": "2024-06-30"}
     ),
+    ("GET", "/api/v1/funding/grants"): Case(setup=sibling_grant, list_check="grants"),
+    ("GET", "/api/v1/funding/grants/{grant_id}"): Case(path={"grant_id": sibling_grant}),
+    ("POST", "/api/v1/funding/grants"): Case(
+        body={
+            "facility_id": sibling_party_facility,
+            "year": 2024,
+            "payer_level": "county",
+            "kind": "county_match",
+            "amount": "1000.00",
+            "on_date": "2024-05-01",
+        }
+    ),
+    ("POST", "/api/v1/funding/grants/{grant_id}/status"): Case(
+        path={"grant_id": sibling_grant}, body={"status": "approved", "on_date": "2024-06-01"}
+    ),
+    ("POST", "/api/v1/funding/grants/{grant_id}/spending"): Case(
+        path={"grant_id": sibling_grant},
+        body={"use": "rent", "amount": "10.00", "on_date": "2024-06-01"},
+    ),
+    ("GET", "/api/v1/funding/facilities/{facility_id}/running-costs"): Case(
+        path={"facility_id": sibling_party_facility}, query={"year": 2024}
+    ),
+    ("POST", "/api/v1/funding/running-costs"): Case(
+        body={
+            "facility_id": sibling_party_facility,
+            "year": 2024,
+            "source": "elder",
+            "amount": "10.00",
+            "on_date": "2024-06-01",
+        }
+    ),
     ("GET", "/api/v1/planning/tables"): Case(
         setup=sibling_planning, list_check="ids:sibling_table"
     ),
@@ -878,6 +929,8 @@ def test_a_county_officer_cannot_reach_another_county(method, template, api, mak
             assert ctx["sibling_elder"].pk not in {i["elder_id"] for i in items}
         elif case.list_check == "elder_region":
             assert ctx["sibling_elder"].pk not in {i["id"] for i in items}
+        elif case.list_check == "grants":
+            assert str(ctx["sibling_grant"]) not in {i["grant_id"] for i in items}
         elif case.list_check.startswith("ids:"):
             assert ctx[case.list_check[4:]].pk not in {i["id"] for i in items}
         else:

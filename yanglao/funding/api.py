@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
-from yanglao.core.apischema import ERRORS
+from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
 from yanglao.core.errors import ValidationFailed
+from yanglao.core.idempotency import idempotent
 
-from . import selectors
+from . import selectors, services
 from .rules import Estimate
 
 router = Router(tags=["funding 资金"])
@@ -103,3 +107,273 @@ def estimate(request: HttpRequest, payload: EstimateIn):
         county_funded=payload.county_funded,
     )
     return Status(200, estimate_out(result))
+
+
+# ---------------------------------------------------------------- the grants ledger
+
+
+class LineOut(Schema):
+    seq: int
+    line_kind: str = Field(examples=["spending"])
+    status: str = Field(examples=["approved"])
+    amount: str = Field(examples=["200000.00"])
+    use: str = Field(examples=["fit_out"])
+    on_date: dt.date
+    memo: str
+    hash: str
+
+    @staticmethod
+    def of(line) -> dict:
+        return {
+            "seq": line.seq,
+            "line_kind": line.line_kind,
+            "status": line.status,
+            "amount": f"{line.amount:.2f}",
+            "use": line.use,
+            "on_date": line.on_date,
+            "memo": line.memo,
+            "hash": line.hash,
+        }
+
+
+class SpendingOut(Schema):
+    seq: int
+    use: str = Field(examples=["rent"])
+    use_label: str = Field(examples=["房屋租赁"])
+    amount: str = Field(examples=["30000.00"])
+    on_date: dt.date
+    outside_allowed_uses: bool = Field(description="用途不在规则允许范围内", examples=[True])
+
+
+class GrantOut(Schema):
+    grant_id: uuid.UUID
+    facility_id: int
+    facility_name: str = Field(examples=["潞州区英雄南路社区养老幸福工程"])
+    year: int = Field(examples=[2023])
+    payer_level: str = Field(examples=["county"])
+    kind: str = Field(examples=["county_match"])
+    rule_id: str = Field(examples=["urban_project.award.county_match"])
+    status: str = Field(examples=["approved"])
+    amount: str = Field(examples=["980000.00"])
+    spent: str = Field(examples=["250000.00"])
+    outside_allowed_uses: list[SpendingOut]
+    match_due: dt.date | None = Field(None, description="县级配套资金拨付期限（该日之前）")
+    match_missed: bool = Field(examples=[False])
+    spending: list[SpendingOut]
+    lines: list[LineOut]
+
+    @staticmethod
+    def of(state) -> dict:
+        def spending(s) -> dict:
+            return {
+                "seq": s.line.seq,
+                "use": s.line.use,
+                "use_label": s.use_label,
+                "amount": f"{s.line.amount:.2f}",
+                "on_date": s.line.on_date,
+                "outside_allowed_uses": s.allowed is False,
+            }
+
+        return {
+            "grant_id": state.grant,
+            "facility_id": state.facility.pk,
+            "facility_name": state.facility.name,
+            "year": state.year,
+            "payer_level": state.payer_level,
+            "kind": state.kind,
+            "rule_id": state.rule_id,
+            "status": state.status,
+            "amount": f"{state.amount:.2f}",
+            "spent": f"{state.spent:.2f}",
+            "outside_allowed_uses": [spending(s) for s in state.outside_uses],
+            "match_due": state.match_due,
+            "match_missed": state.match_missed,
+            "spending": [spending(s) for s in state.spending],
+            "lines": [LineOut.of(line) for line in state.lines],
+        }
+
+
+class GrantIn(Schema):
+    facility_id: int = Field(examples=[1])
+    year: int = Field(description="奖补年度（县级配套期限按此计算）", examples=[2023])
+    payer_level: Literal["province", "city", "county"] = Field(examples=["county"])
+    kind: str = Field(description="奖补项目（估算中的 kind）", examples=["county_match"])
+    rule_id: str = Field("", examples=["urban_project.award.county_match"])
+    amount: str = Field(examples=["980000.00"])
+    status: Literal["estimated", "approved", "disbursed"] = "estimated"
+    on_date: dt.date = Field(examples=["2023-05-01"])
+    memo: str = Field("", max_length=200)
+
+
+class StatusIn(Schema):
+    status: Literal["approved", "disbursed"] = Field(examples=["disbursed"])
+    amount: str | None = Field(None, description="批准或拨付金额；不填沿用上一金额")
+    on_date: dt.date = Field(examples=["2024-05-20"])
+    memo: str = Field("", max_length=200)
+
+
+class SpendingIn(Schema):
+    use: str = Field(description="用途代码", examples=["fit_out"])
+    amount: str = Field(examples=["200000.00"])
+    on_date: dt.date = Field(examples=["2023-09-01"])
+    memo: str = Field("", max_length=200)
+
+
+class RunningCostIn(Schema):
+    facility_id: int = Field(examples=[1])
+    year: int = Field(examples=[2024])
+    source: Literal["government", "collective", "donations", "elder", "children"]
+    amount: str = Field(examples=["30000.00"])
+    on_date: dt.date = Field(examples=["2024-12-31"])
+    memo: str = Field("", max_length=200)
+
+
+class ShareOut(Schema):
+    source: str
+    label: str
+    amount: str
+    share_percent: str | None
+
+
+class RunningCostOut(Schema):
+    facility_id: int
+    year: int
+    total: str
+    shares: list[ShareOut]
+
+
+class GrantFilter(PageParams):
+    facility_id: int | None = None
+    year: int | None = None
+
+
+def _running_out(report: dict) -> dict:
+    return {
+        "facility_id": report["facility_id"],
+        "year": report["year"],
+        "total": f"{report['total']:.2f}",
+        "shares": [
+            {
+                "source": s["source"],
+                "label": s["label"],
+                "amount": f"{s['amount']:.2f}",
+                "share_percent": None if s["share"] is None else f"{s['share']}",
+            }
+            for s in report["shares"]
+        ],
+    }
+
+
+@router.get(
+    "/funding/grants",
+    response={200: Page[GrantOut], **ERRORS},
+    summary="奖补资金台账",
+    description="辖区内各项奖补及其状态、支出，标出用途不符的支出和逾期未拨付的县级配套。",
+)
+def grant_list(request: HttpRequest, filters: Query[GrantFilter]):
+    states = selectors.grant_states(
+        request.auth, facility_id=filters.facility_id, year=filters.year
+    )
+    page = paginate(states, filters)
+    return {"items": [GrantOut.of(s) for s in page["items"]], "count": page["count"]}
+
+
+@router.get("/funding/grants/{grant_id}", response={200: GrantOut, **ERRORS}, summary="一项奖补")
+def grant_detail(request: HttpRequest, grant_id: uuid.UUID):
+    return GrantOut.of(selectors.grant_get(request.auth, grant_id))
+
+
+@router.post(
+    "/funding/grants",
+    response={201: GrantOut, **ERRORS},
+    summary="登记一项奖补",
+    description="在台账末尾追加一行（只增不改）。带 `Idempotency-Key` 头重试只登记一次。",
+)
+@decorate_view(idempotent)
+def grant_create(request: HttpRequest, payload: GrantIn):
+    facility = selectors.facility_for_funding(request.auth, payload.facility_id)
+    line = services.grant_record(
+        actor=request.auth,
+        facility=facility,
+        year=payload.year,
+        payer_level=payload.payer_level,
+        kind=payload.kind,
+        rule_id=payload.rule_id,
+        amount=payload.amount,
+        status=payload.status,
+        on_date=payload.on_date,
+        memo=payload.memo,
+    )
+    return Status(201, GrantOut.of(selectors.grant_get(request.auth, line.grant)))
+
+
+@router.post(
+    "/funding/grants/{grant_id}/status",
+    response={201: GrantOut, **ERRORS},
+    summary="奖补状态变更",
+    description="批准或拨付：追加一行，状态只能向前推进（否则 409）。",
+)
+@decorate_view(idempotent)
+def grant_status(request: HttpRequest, grant_id: uuid.UUID, payload: StatusIn):
+    selectors.grant_get(request.auth, grant_id)
+    services.grant_status(
+        actor=request.auth,
+        grant=grant_id,
+        status=payload.status,
+        amount=payload.amount,
+        on_date=payload.on_date,
+        memo=payload.memo,
+    )
+    return Status(201, GrantOut.of(selectors.grant_get(request.auth, grant_id)))
+
+
+@router.post(
+    "/funding/grants/{grant_id}/spending",
+    response={201: GrantOut, **ERRORS},
+    summary="登记支出",
+    description="支出按用途记入台账；用途不在规则允许范围内的照常记录并标出。",
+)
+@decorate_view(idempotent)
+def grant_spending(request: HttpRequest, grant_id: uuid.UUID, payload: SpendingIn):
+    selectors.grant_get(request.auth, grant_id)
+    services.grant_spend(
+        actor=request.auth,
+        grant=grant_id,
+        amount=payload.amount,
+        use=payload.use,
+        on_date=payload.on_date,
+        memo=payload.memo,
+    )
+    return Status(201, GrantOut.of(selectors.grant_get(request.auth, grant_id)))
+
+
+@router.post(
+    "/funding/running-costs",
+    response={201: RunningCostOut, **ERRORS},
+    summary="登记运营经费来源",
+    description="某设施某年度运营经费的一份来源（政府、集体、捐赠、老人、子女）。",
+)
+@decorate_view(idempotent)
+def running_cost_create(request: HttpRequest, payload: RunningCostIn):
+    facility = selectors.facility_for_funding(request.auth, payload.facility_id)
+    services.running_cost_record(
+        actor=request.auth,
+        facility=facility,
+        year=payload.year,
+        source=payload.source,
+        amount=payload.amount,
+        on_date=payload.on_date,
+        memo=payload.memo,
+    )
+    report = selectors.running_costs(request.auth, facility_id=facility.pk, year=payload.year)
+    return Status(201, _running_out(report))
+
+
+@router.get(
+    "/funding/facilities/{facility_id}/running-costs",
+    response={200: RunningCostOut, **ERRORS},
+    summary="运营经费来源构成",
+)
+def running_cost_report(request: HttpRequest, facility_id: int, year: int):
+    facility = selectors.facility_for_funding(request.auth, facility_id)
+    return _running_out(selectors.running_costs(request.auth, facility_id=facility.pk, year=year))

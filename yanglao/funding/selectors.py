@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yanglao.accounts.roles import Role
+from yanglao.core import audit
 from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
+from yanglao.core.models import Outcome
 from yanglao.core.scope import get_in_scope, scoped
 from yanglao.facilities.compliance import source_of
 from yanglao.facilities.models import Facility, FacilityType
@@ -239,6 +241,13 @@ def grant_states(
 def grant_get(actor, grant: uuid.UUID) -> GrantState:
     found = grant_states(actor, grant=grant)
     if not found:
+        if GrantLine.objects.filter(grant=grant).exists():
+            audit.record(
+                actor=actor,
+                action="access.out_of_scope",
+                outcome=Outcome.DENIED,
+                detail={"model": "GrantLine", "lookup": {"grant": str(grant)}},
+            )
         raise NotFound()
     return found[0]
 

@@ -173,3 +173,63 @@ def test_an_officer_of_another_county_sees_no_grant(officer, project, make_user)
 
     with pytest.raises(NotFound):
         selectors.grant_get(other, line.grant)
+
+
+def test_the_api_records_a_grant_its_status_and_spending(client, officer, project):
+    client.force_login(officer)
+    created = client.post(
+        "/api/v1/funding/grants",
+        {
+            "facility_id": project.pk,
+            "year": 2023,
+            "payer_level": "county",
+            "kind": "county_match",
+            "rule_id": "urban_project.award.county_match",
+            "amount": "980000.00",
+            "on_date": "2023-05-01",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    grant = created.json()["grant_id"]
+    assert created.json()["match_due"] == "2024-06-01"
+    spent = client.post(
+        f"/api/v1/funding/grants/{grant}/spending",
+        {"use": "running_costs", "amount": "1000", "on_date": "2023-09-01"},
+        content_type="application/json",
+    )
+    assert spent.status_code == 201
+    assert [s["use"] for s in spent.json()["outside_allowed_uses"]] == ["running_costs"]
+    moved = client.post(
+        f"/api/v1/funding/grants/{grant}/status",
+        {"status": "disbursed", "on_date": "2024-05-20"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 201 and moved.json()["status"] == "disbursed"
+    assert moved.json()["match_missed"] is False
+    listing = client.get("/api/v1/funding/grants", {"year": 2023}).json()
+    assert listing["count"] == 1 and len(listing["items"][0]["lines"]) == 3
+    back = client.post(
+        f"/api/v1/funding/grants/{grant}/status",
+        {"status": "approved", "on_date": "2024-05-21"},
+        content_type="application/json",
+    )
+    assert back.status_code == 409
+
+
+def test_a_bad_amount_names_the_field(client, officer, project):
+    client.force_login(officer)
+    response = client.post(
+        "/api/v1/funding/grants",
+        {
+            "facility_id": project.pk,
+            "year": 2023,
+            "payer_level": "city",
+            "kind": "city_topup",
+            "amount": "-5",
+            "on_date": "2023-05-01",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["amount"] == ["金额应大于 0"]
