@@ -49,6 +49,9 @@ PAGES = [
     ("/planning/evaluations/", "county_admin", "140403", "县区绩效考核"),
     ("/funding/", "county_admin", "141129", "奖补估算"),
     ("/funding/", "city_admin", "1404", "奖补估算"),
+    ("/funding/grants/", "county_admin", "141129", "奖补资金台账"),
+    ("/funding/grants/", "township_officer", "141129101", "奖补资金台账"),
+    ("/funding/running-costs/", "county_admin", "141129", "运营经费来源"),
 ]
 
 

@@ -149,8 +149,10 @@ def lines_in_scope(actor):
     return scoped(GrantLine.objects.all(), actor, path_lookup="region_path")
 
 
-def _uses(region: Region, on: dt.date) -> tuple[set[str] | None, dict[str, str]]:
-    rule = lookup("urban_project.spending", region, on)
+def spending_uses(
+    region: Region, on: dt.date | None = None
+) -> tuple[set[str] | None, dict[str, str]]:
+    rule = lookup("urban_project.spending", region, on or timezone.localdate())
     labels = {
         "infrastructure": _("基础设施建设"),
         "fit_out": _("装修装饰"),
@@ -218,7 +220,7 @@ def grant_states(
         elif line.line_kind == LineKind.SPENDING:
             key = ("uses", line.facility.region_id)
             if key not in rules_cache:
-                rules_cache[key] = _uses(line.facility.region, today)
+                rules_cache[key] = spending_uses(line.facility.region, today)
             allowed, labels = rules_cache[key]
             state.spending.append(
                 Spending(

@@ -6,4 +6,7 @@ app_name = "funding"
 
 urlpatterns = [
     path("", views.estimate, name="estimate"),
+    path("grants/", views.grants, name="grants"),
+    path("grants/<uuid:grant>/", views.grant_detail, name="grant"),
+    path("running-costs/", views.running_costs, name="running_costs"),
 ]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yanglao.core.decorators import role_required
-from yanglao.core.errors import DomainError, NotFound, ValidationFailed
-from yanglao.facilities.models import FacilityType
+from yanglao.core.errors import DomainError, NotFound, ValidationFailed, error_text
+from yanglao.core.scope import scoped
+from yanglao.facilities.models import Facility, FacilityType
 
-from . import selectors
+from . import selectors, services
 from .api import parse_area
+from .models import FundingSource, GrantStatus, PayerLevel
+from .rules import KIND_LABELS
 
 
 def _tristate(value: str | None) -> bool | None:
@@ -78,5 +82,174 @@ def estimate(request):
             else [],
             "level_labels": levels,
             "types": FacilityType.choices,
+        },
+    )
+
+
+# ---------------------------------------------------------------- the grants ledger
+
+
+def _can_write(request) -> bool:
+    return getattr(request.user, "role", None) in services.FUNDING_WRITERS
+
+
+def _facilities(request):
+    return scoped(Facility.objects.order_by("name"), request.user, path_lookup="region_path")
+
+
+def _year(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@role_required(selectors.FUNDING_USERS)
+def grants(request):
+    """奖补资金台账: every grant in scope, with its flags; a form to record one."""
+    errors: dict[str, list[str]] = {}
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST" and _can_write(request):
+        try:
+            facility = selectors.facility_for_funding(
+                request.user, _year(values.get("facility")) or 0
+            )
+            line = services.grant_record(
+                actor=request.user,
+                facility=facility,
+                year=_year(values.get("year")) or 0,
+                payer_level=values.get("payer_level", ""),
+                kind=values.get("kind", ""),
+                rule_id=values.get("rule_id", ""),
+                amount=values.get("amount", ""),
+                status=values.get("status", "estimated"),
+                on_date=dt.date.fromisoformat(
+                    values.get("on_date") or timezone.localdate().isoformat()
+                ),
+                memo=values.get("memo", ""),
+            )
+            messages.success(request, _("已登记"))
+            return redirect("funding:grant", grant=line.grant)
+        except NotFound:
+            errors = {"facility": [_("请选择辖区内的设施")]}
+        except ValueError:
+            errors = {"on_date": [_("日期格式应为 YYYY-MM-DD")]}
+        except DomainError as error:
+            errors = error.fields or {"form": [error_text(error)]}
+    year = _year(request.GET.get("year"))
+    states = selectors.grant_states(request.user, year=year)
+    return render(
+        request,
+        "funding/grants.html",
+        {
+            "states": states,
+            "year": year or "",
+            "missed": [s for s in states if s.match_missed],
+            "outside": [s for s in states if s.outside_uses],
+            "can_write": _can_write(request),
+            "facilities": _facilities(request) if _can_write(request) else [],
+            "levels": PayerLevel.choices,
+            "statuses": GrantStatus.choices,
+            "kinds": list(KIND_LABELS.items()),
+            "errors": errors,
+            "values": values,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(selectors.FUNDING_USERS)
+def grant_detail(request, grant):
+    state = selectors.grant_get(request.user, grant)
+    errors: dict[str, list[str]] = {}
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST" and _can_write(request):
+        try:
+            on_date = dt.date.fromisoformat(values.get("on_date") or "")
+        except ValueError:
+            errors = {"on_date": [_("日期格式应为 YYYY-MM-DD")]}
+        else:
+            try:
+                if values.get("action") == "status":
+                    services.grant_status(
+                        actor=request.user,
+                        grant=grant,
+                        status=values.get("status", ""),
+                        amount=values.get("amount") or None,
+                        on_date=on_date,
+                        memo=values.get("memo", ""),
+                    )
+                else:
+                    services.grant_spend(
+                        actor=request.user,
+                        grant=grant,
+                        amount=values.get("amount", ""),
+                        use=values.get("use", ""),
+                        on_date=on_date,
+                        memo=values.get("memo", ""),
+                    )
+                messages.success(request, _("已记入台账"))
+                return redirect("funding:grant", grant=grant)
+            except DomainError as error:
+                errors = error.fields or {"form": [error_text(error)]}
+    _allowed, labels = selectors.spending_uses(state.facility.region)
+    return render(
+        request,
+        "funding/grant.html",
+        {
+            "state": state,
+            "can_write": _can_write(request),
+            "uses": [(u, labels.get(u, u)) for u in services.USES],
+            "statuses": [s for s in GrantStatus.choices if s[0] != GrantStatus.ESTIMATED],
+            "errors": errors,
+            "values": values,
+            "action": values.get("action", ""),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(selectors.FUNDING_USERS)
+def running_costs(request):
+    """A facility's running-cost shares for a year; a form to record a share."""
+    facility_id = _year(request.GET.get("facility") or request.POST.get("facility"))
+    year = _year(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    errors: dict[str, list[str]] = {}
+    values = request.POST if request.method == "POST" else {}
+    report = facility = None
+    if facility_id:
+        try:
+            facility = selectors.facility_for_funding(request.user, facility_id)
+        except NotFound:
+            errors = {"facility": [_("请选择辖区内的设施")]}
+    if facility is not None and request.method == "POST" and _can_write(request):
+        try:
+            services.running_cost_record(
+                actor=request.user,
+                facility=facility,
+                year=year,
+                source=values.get("source", ""),
+                amount=values.get("amount", ""),
+                on_date=timezone.localdate(),
+                memo=values.get("memo", ""),
+            )
+            messages.success(request, _("已记入台账"))
+            return redirect(f"{request.path}?facility={facility.pk}&year={year}")
+        except DomainError as error:
+            errors = error.fields or {"form": [error_text(error)]}
+    if facility is not None:
+        report = selectors.running_costs(request.user, facility_id=facility.pk, year=year)
+    return render(
+        request,
+        "funding/running_costs.html",
+        {
+            "facilities": _facilities(request),
+            "facility": facility,
+            "year": year,
+            "report": report,
+            "sources": FundingSource.choices,
+            "can_write": _can_write(request),
+            "errors": errors,
+            "values": values,
         },
     )

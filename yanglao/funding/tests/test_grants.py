@@ -233,3 +233,36 @@ def test_a_bad_amount_names_the_field(client, officer, project):
     )
     assert response.status_code == 422
     assert response.json()["error"]["fields"]["amount"] == ["金额应大于 0"]
+
+
+def test_the_ledger_pages_show_the_flags_and_take_entries(client, officer, project):
+    client.force_login(officer)
+    response = client.post(
+        "/funding/grants/",
+        {
+            "facility": project.pk,
+            "year": "2022",
+            "payer_level": "county",
+            "kind": "county_match",
+            "amount": "980000",
+            "status": "approved",
+            "on_date": "2022-05-01",
+        },
+    )
+    assert response.status_code == 302
+    detail = response["Location"]
+    client.post(
+        detail, {"action": "spending", "use": "rent", "amount": "5000", "on_date": "2022-09-01"}
+    )
+    html = client.get(detail).content.decode()
+    assert "不在允许用途内" in html and "已逾期" in html
+    listing = client.get("/funding/grants/").content.decode()
+    assert "配套逾期" in listing and "用途不符" in listing
+    bad = client.post(detail, {"action": "status", "status": "approved", "on_date": "2023-01-01"})
+    assert "状态只能向前推进" in bad.content.decode()
+    client.post(
+        "/funding/running-costs/",
+        {"facility": project.pk, "year": "2024", "source": "donations", "amount": "800"},
+    )
+    page = client.get("/funding/running-costs/", {"facility": project.pk, "year": 2024})
+    assert "100.0%" in page.content.decode()
