@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
+from yanglao.demo.funding import load_demo as load_funding
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.planning import load_demo as load_planning
@@ -85,5 +86,8 @@ class Command(BaseCommand):
         planned = load_planning()
         if planned:
             self.stdout.write(f"planning: {planned} task tables and project applications")
+        funded = load_funding()
+        if funded:
+            self.stdout.write(f"funding: {funded} grants in the ledger")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
