@@ -52,6 +52,7 @@ PAGES = [
     ("/funding/grants/", "county_admin", "141129", "奖补资金台账"),
     ("/funding/grants/", "township_officer", "141129101", "奖补资金台账"),
     ("/funding/running-costs/", "county_admin", "141129", "运营经费来源"),
+    ("/funding/evaluation/", "city_admin", "3504", "县级评估奖补"),
 ]
 
 

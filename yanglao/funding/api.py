@@ -377,3 +377,84 @@ def running_cost_create(request: HttpRequest, payload: RunningCostIn):
 def running_cost_report(request: HttpRequest, facility_id: int, year: int):
     facility = selectors.facility_for_funding(request.auth, facility_id)
     return _running_out(selectors.running_costs(request.auth, facility_id=facility.pk, year=year))
+
+
+# ---------------------------------------------------------------- county evaluation tiers
+
+
+class CountyRowOut(Schema):
+    county_code: str = Field(examples=["350424"])
+    county_name: str = Field(examples=["宁化县"])
+    value: str = Field(description="指标值（比例）", examples=["0.8500"])
+    numerator: int | None
+    denominator: int | None
+    rank: int
+    tier: str = Field(description="档次；空为不获奖", examples=["一档"])
+    amount: str = Field(examples=["100000.00"])
+
+
+class EvaluationOut(Schema):
+    region: str
+    year: int
+    measured_on: dt.date
+    rule_id: str | None = Field(examples=["centre.registration_evaluation_award"])
+    source: str
+    indicator: str = Field(examples=["registered_centre_coverage"])
+    indicator_label: str
+    tiers: list[str] = Field(examples=[["100000.00", "50000.00", "30000.00"]])
+    total: str
+    rows: list[CountyRowOut]
+    unmeasured: list[str] = Field(description="无法度量的县（无建制村）")
+
+
+def parse_sizes(value: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in value.replace("，", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValidationFailed(fields={"tier_sizes": [_("应为逗号分隔的整数，如 1,2,3")]}) from None
+    if not sizes:
+        raise ValidationFailed(fields={"tier_sizes": [_("必填")]})
+    return sizes
+
+
+def evaluation_out(result) -> dict:
+    return {
+        "region": result.region.code,
+        "year": result.year,
+        "measured_on": result.on,
+        "rule_id": result.rule.rule_id if result.rule else None,
+        "source": result.source,
+        "indicator": result.indicator,
+        "indicator_label": result.indicator_label,
+        "tiers": [f"{Decimal(t):.2f}" for t in (result.rule["tiers"] if result.rule else [])],
+        "total": f"{result.total:.2f}",
+        "rows": [
+            {
+                "county_code": r.county.code,
+                "county_name": r.county.name,
+                "value": f"{r.value:.4f}",
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "rank": r.rank,
+                "tier": r.tier_label,
+                "amount": f"{r.amount:.2f}",
+            }
+            for r in result.rows
+        ],
+        "unmeasured": [c.code for c in result.unmeasured],
+    }
+
+
+@router.get(
+    "/funding/county-evaluation",
+    response={200: EvaluationOut, **ERRORS},
+    summary="县级年终评估奖补档次",
+    description="按政策所列指标（已登记中心的建制村覆盖率，年末度量）给区划下各县排名，"
+    "按规则的三档金额奖补。各档名额种子未定，由 `tier_sizes` 给出（如 `1,2,3`）。",
+)
+def county_evaluation(request: HttpRequest, region: str, year: int, tier_sizes: str):
+    sizes = parse_sizes(tier_sizes)
+    result = selectors.county_evaluation(
+        request.auth, region_code=region, year=year, tier_sizes=sizes
+    )
+    return evaluation_out(result)

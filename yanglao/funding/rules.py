@@ -303,3 +303,52 @@ def _urban_project(facts: Facts, province: Resolution, by_id, part) -> None:
             % {"award": yuan(award), "pct": _number(share * 100), "amount": yuan(amount)},
             minimum=True,
         )
+
+
+# ---------------------------------------------------------------- county evaluation tiers
+
+
+@dataclass(frozen=True)
+class Ranked:
+    key: str  # the county code
+    value: Decimal
+    rank: int
+    tier: int | None  # 0-based index into the rule's tiers; None: no award
+    amount: Decimal
+
+
+def tier_awards(
+    values: list[tuple[str, Decimal]], tiers: list[str], sizes: list[int]
+) -> list[Ranked]:
+    """Rank counties by an indicator (highest first; ties share a rank and a tier) and
+    give the first ``sizes[0]`` the first tier's amount, the next ``sizes[1]`` the second,
+    and so on. The tier amounts are the rule's; how many counties each tier takes the
+    seed does not say, so the caller supplies it. A county at zero gets no award."""
+    if len(sizes) != len(tiers):
+        raise ValidationFailed(
+            fields={"tier_sizes": [_("应填写 %(n)s 档的名额") % {"n": len(tiers)}]}
+        )
+    if any(s < 0 for s in sizes):
+        raise ValidationFailed(fields={"tier_sizes": [_("名额不能为负数")]})
+    ordered = sorted(values, key=lambda kv: (-kv[1], kv[0]))
+    bounds: list[int] = []
+    total = 0
+    for size in sizes:
+        total += size
+        bounds.append(total)
+    out: list[Ranked] = []
+    rank = 0
+    prev_value: Decimal | None = None
+    tier_of_prev: int | None = None
+    for position, (key, value) in enumerate(ordered):
+        if value != prev_value:
+            rank = position + 1
+            tier = next((t for t, b in enumerate(bounds) if position < b), None)
+        else:
+            tier = tier_of_prev  # a tie shares the tier of the county it ties with
+        if value <= 0:
+            tier = None  # nothing registered: no award for registration work
+        amount = Decimal(tiers[tier]) if tier is not None else Decimal("0")
+        out.append(Ranked(key=key, value=value, rank=rank, tier=tier, amount=money(amount)))
+        prev_value, tier_of_prev = value, tier
+    return out

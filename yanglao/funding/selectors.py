@@ -17,7 +17,10 @@ from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Outcome
 from yanglao.core.scope import get_in_scope, scoped
 from yanglao.facilities.compliance import source_of
+from yanglao.facilities.measures_sanming import registered_centre_coverage
 from yanglao.facilities.models import Facility, FacilityType
+from yanglao.facilities.ratings import counties_under
+from yanglao.policy import indicators
 from yanglao.policy.models import PolicyRule
 from yanglao.policy.selectors import ancestor_rules, lookup
 from yanglao.regions.models import Region
@@ -283,4 +286,79 @@ def facility_for_funding(actor, facility_id: int) -> Facility:
     require_user(actor)
     return get_in_scope(
         Facility.objects.select_related("region"), actor, path_lookup="region_path", pk=facility_id
+    )
+
+
+# ---------------------------------------------------------------- county evaluation tiers
+
+EVALUATION_RULE = "centre.registration_evaluation_award"
+EVALUATION_INDICATOR = "registered_centre_coverage"
+
+
+@dataclass
+class CountyRow:
+    county: Region
+    value: Decimal
+    numerator: int | None
+    denominator: int | None
+    rank: int
+    tier_label: str
+    amount: Decimal
+
+
+@dataclass
+class Evaluation:
+    region: Region
+    year: int
+    on: dt.date
+    rule: object | None
+    source: str
+    indicator: str
+    indicator_label: str
+    rows: list[CountyRow]
+    unmeasured: list[Region]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.amount for r in self.rows), Decimal("0.00"))
+
+
+def county_evaluation(actor, *, region_code: str, year: int, tier_sizes: list[int]) -> Evaluation:
+    """The Sanming year-end award tiers of the counties under a region, from their ranking
+    on the registered-centre coverage the policy names, measured at the year's end."""
+    require_user(actor)
+    region = region_in_scope(actor, region_code)
+    on = dt.date(year, 12, 31)
+    rule = lookup(EVALUATION_RULE, region, on)
+    label = str(indicators.label(EVALUATION_INDICATOR))
+    measure = registered_centre_coverage
+    if rule is None:
+        return Evaluation(region, year, on, None, "", EVALUATION_INDICATOR, label, [], [])
+    measured: dict[str, tuple[Region, object]] = {}
+    unmeasured: list[Region] = []
+    for county in counties_under(region):
+        m = measure(county, on)
+        if m is None:
+            unmeasured.append(county)
+        else:
+            measured[county.code] = (county, m)
+    tiers = [str(t) for t in rule["tiers"]]
+    tier_labels = list(rule.get("tier_labels") or [str(n + 1) for n in range(len(tiers))])
+    ranked = rules.tier_awards(
+        [(code, m.value) for code, (_c, m) in measured.items()], tiers, tier_sizes
+    )
+    rows = [
+        CountyRow(
+            county=measured[r.key][0],
+            value=r.value,
+            numerator=measured[r.key][1].numerator,
+            denominator=measured[r.key][1].denominator,
+            rank=r.rank,
+            tier_label=tier_labels[r.tier] if r.tier is not None else "",
+            amount=r.amount,
+        )
+        for r in ranked
+    ]
+    return Evaluation(
+        region, year, on, rule, str(source_of(rule)), EVALUATION_INDICATOR, label, rows, unmeasured
     )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("grants/", views.grants, name="grants"),
     path("grants/<uuid:grant>/", views.grant_detail, name="grant"),
     path("running-costs/", views.running_costs, name="running_costs"),
+    path("evaluation/", views.evaluation, name="evaluation"),
 ]

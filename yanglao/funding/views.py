@@ -15,7 +15,7 @@ from yanglao.core.scope import scoped
 from yanglao.facilities.models import Facility, FacilityType
 
 from . import selectors, services
-from .api import parse_area
+from .api import parse_area, parse_sizes
 from .models import FundingSource, GrantStatus, PayerLevel
 from .rules import KIND_LABELS
 
@@ -252,4 +252,37 @@ def running_costs(request):
             "errors": errors,
             "values": values,
         },
+    )
+
+
+@role_required(selectors.FUNDING_USERS)
+def evaluation(request):
+    """The Sanming year-end award tiers of the counties under a region."""
+    g = request.GET
+    values = {
+        "region": g.get("region") or request.user.region_id,
+        "year": g.get("year") or str(timezone.localdate().year - 1),
+        "tier_sizes": g.get("tier_sizes", ""),
+    }
+    result = None
+    errors: dict[str, list[str]] = {}
+    if values["tier_sizes"]:
+        try:
+            year = _year(values["year"])
+            if year is None:
+                raise ValidationFailed(fields={"year": [_("应为整数")]})
+            result = selectors.county_evaluation(
+                request.user,
+                region_code=values["region"],
+                year=year,
+                tier_sizes=parse_sizes(values["tier_sizes"]),
+            )
+        except NotFound:
+            errors = {"region": [_("区划不存在或不在您的管辖范围内")]}
+        except DomainError as error:
+            errors = error.fields or {"form": [error_text(error)]}
+    return render(
+        request,
+        "funding/evaluation.html",
+        {"values": values, "errors": errors, "result": result},
     )
