@@ -734,6 +734,7 @@ CASES: dict[tuple[str, str], Case] = {
         body={"region": SIBLING, "facility_type": "happiness_courtyard", "on_date": "2024-06-30"}
     ),
     ("GET", "/api/v1/funding/grants"): Case(setup=sibling_grant, list_check="grants"),
+    ("POST", "/api/v1/funding/budget"): Case(body={"region": SIBLING, "year": 2021}),
     ("GET", "/api/v1/funding/county-evaluation"): Case(
         query={"region": SIBLING, "year": 2020, "tier_sizes": "1,1,1"}
     ),

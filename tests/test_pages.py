@@ -53,6 +53,8 @@ PAGES = [
     ("/funding/grants/", "township_officer", "141129101", "奖补资金台账"),
     ("/funding/running-costs/", "county_admin", "141129", "运营经费来源"),
     ("/funding/evaluation/", "city_admin", "3504", "县级评估奖补"),
+    ("/funding/budget/", "county_admin", "141129", "预算测算"),
+    ("/funding/budget/?year=2021&provides_meals=yes", "county_admin", "141129", "假设取值"),
 ]
 
 

@@ -16,7 +16,7 @@ from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
 from yanglao.core.errors import ValidationFailed
 from yanglao.core.idempotency import idempotent
 
-from . import selectors, services
+from . import budget, selectors, services
 from .rules import Estimate
 
 router = Router(tags=["funding 资金"])
@@ -458,3 +458,93 @@ def county_evaluation(request: HttpRequest, region: str, year: int, tier_sizes: 
         request.auth, region_code=region, year=year, tier_sizes=sizes
     )
     return evaluation_out(result)
+
+
+# ---------------------------------------------------------------- budget what-if
+
+
+class OverrideIn(Schema):
+    rule_id: str = Field(examples=["urban_project.award.city_topup"])
+    param: str = Field(examples=["share_of_province_award"])
+    value: str = Field(examples=["0.4"])
+
+
+class BudgetIn(Schema):
+    region: str = Field(examples=["1404"])
+    year: int = Field(examples=[2025])
+    provides_meals: bool | None = Field(None, description="日间照料中心是否按提供用餐计")
+    overrides: list[OverrideIn] = Field(default_factory=list, description="假设的规则取值")
+
+
+class LevelRowOut(Schema):
+    level: str = Field(examples=["city"])
+    base: str = Field(examples=["840000.00"])
+    what_if: str = Field(examples=["1120000.00"])
+    delta: str = Field(examples=["280000.00"])
+
+
+class BudgetLineOut(Schema):
+    label: str
+    region: str
+    facility_type: str
+    count: int
+    floor_area_m2: str | None
+    base: dict[str, str]
+    what_if: dict[str, str]
+    missing: list[str] = Field(description="规则需要而计划中没有的情况")
+
+
+class BudgetOut(Schema):
+    region: str
+    year: int
+    rules_on: dt.date
+    levels: list[LevelRowOut]
+    lines: list[BudgetLineOut]
+
+
+def budget_out(result) -> dict:
+    def money_map(values: dict) -> dict:
+        return {k: f"{v:.2f}" for k, v in values.items()}
+
+    return {
+        "region": result.region.code,
+        "year": result.year,
+        "rules_on": result.on,
+        "levels": [
+            {k: (f"{v:.2f}" if k != "level" else v) for k, v in row.items()} for row in result.rows
+        ],
+        "lines": [
+            {
+                "label": line.item.label,
+                "region": line.item.region.code,
+                "facility_type": line.item.facility_type,
+                "count": line.item.count,
+                "floor_area_m2": None
+                if line.item.floor_area_m2 is None
+                else f"{line.item.floor_area_m2}",
+                "base": money_map(line.base),
+                "what_if": money_map(line.what_if),
+                "missing": line.missing,
+            }
+            for line in result.lines
+        ],
+    }
+
+
+@router.post(
+    "/funding/budget",
+    response={200: BudgetOut, **ERRORS},
+    summary="预算测算（假设分析）",
+    description="区划某年度计划任务（建设任务表、城镇社区养老幸福工程申报）按现行规则对各支付层级的"
+    "成本，以及在 `overrides` 中假设某规则取值后的变化；规则本身不改。只读。",
+)
+def budget_what_if(request: HttpRequest, payload: BudgetIn):
+    overrides = budget.parse_overrides([o.dict() for o in payload.overrides])
+    result = budget.budget(
+        request.auth,
+        region_code=payload.region,
+        year=payload.year,
+        provides_meals=payload.provides_meals,
+        overrides=overrides,
+    )
+    return budget_out(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from decimal import Decimal
 
 from django.db.models import Q
@@ -74,13 +75,48 @@ def estimate(
     """Every award and subsidy for a facility of a type in a region (issue 7, item 1)."""
     require_user(actor)
     region = region_in_scope(actor, region_code)
+    return estimate_in(
+        region,
+        facility_type=facility_type,
+        on_date=on_date,
+        floor_area_m2=floor_area_m2,
+        star_rating=star_rating,
+        provides_meals=provides_meals,
+        county_funded=county_funded,
+    )
+
+
+def apply_overrides(resolved: list, overrides: dict[str, dict[str, str]] | None) -> list:
+    """The rules with some parameter values replaced, in memory only (a what-if: the rule
+    itself is not changed)."""
+    if not overrides:
+        return resolved
+    return [
+        dc_replace(r, params={**r.params, **overrides[r.rule_id]}) if r.rule_id in overrides else r
+        for r in resolved
+    ]
+
+
+def estimate_in(
+    region: Region,
+    *,
+    facility_type: str,
+    on_date: dt.date,
+    floor_area_m2: Decimal | None = None,
+    star_rating: int | None = None,
+    provides_meals: bool | None = None,
+    county_funded: bool | None = None,
+    overrides: dict[str, dict[str, str]] | None = None,
+    urban: bool | None = None,
+) -> rules.Estimate:
+    """The estimate for a region already checked to be in scope."""
     if facility_type not in FacilityType.values:
         raise ValidationFailed(fields={"facility_type": [_("未知的设施类型")]})
     if floor_area_m2 is not None and floor_area_m2 <= 0:
         raise ValidationFailed(fields={"floor_area_m2": [_("建筑面积应大于 0")]})
     if star_rating is not None and not 1 <= star_rating <= 5:
         raise ValidationFailed(fields={"star_rating": [_("星级应为 1 至 5")]})
-    resolved = funding_rules(region, on_date)
+    resolved = apply_overrides(funding_rules(region, on_date), overrides)
     decisive = {r.decisive.pk: r.rule_id for r in resolved}
     seeds = dict(PolicyRule.objects.filter(pk__in=decisive).values_list("pk", "source_seed"))
     sources = {r.rule_id: (str(source_of(r)), seeds.get(r.decisive.pk, "")) for r in resolved}
@@ -97,7 +133,7 @@ def estimate(
         provides_meals=provides_meals,
         county_funded=county_funded,
         on_date=on_date,
-        is_urban_district=in_urban_district(region),
+        is_urban_district=in_urban_district(region) if urban is None else urban,
     )
     return rules.estimate(facts, resolved, sources=sources, titles=titles)
 

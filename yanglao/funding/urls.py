@@ -10,4 +10,5 @@ urlpatterns = [
     path("grants/<uuid:grant>/", views.grant_detail, name="grant"),
     path("running-costs/", views.running_costs, name="running_costs"),
     path("evaluation/", views.evaluation, name="evaluation"),
+    path("budget/", views.budget_page, name="budget"),
 ]

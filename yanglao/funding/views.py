@@ -14,7 +14,7 @@ from yanglao.core.errors import DomainError, NotFound, ValidationFailed, error_t
 from yanglao.core.scope import scoped
 from yanglao.facilities.models import Facility, FacilityType
 
-from . import selectors, services
+from . import budget, selectors, services
 from .api import parse_area, parse_sizes
 from .models import FundingSource, GrantStatus, PayerLevel
 from .rules import KIND_LABELS
@@ -285,4 +285,64 @@ def evaluation(request):
         request,
         "funding/evaluation.html",
         {"values": values, "errors": errors, "result": result},
+    )
+
+
+@role_required(selectors.FUNDING_USERS)
+def budget_page(request):
+    """Budget what-if over the planned tasks, with up to three assumed rule values."""
+    g = request.GET
+    values = {
+        "region": g.get("region") or request.user.region_id,
+        "year": g.get("year") or str(timezone.localdate().year),
+        "provides_meals": g.get("provides_meals", ""),
+    }
+    raw = [
+        {
+            "rule_id": g.get(f"rule_{n}", ""),
+            "param": g.get(f"param_{n}", ""),
+            "value": g.get(f"value_{n}", ""),
+        }
+        for n in range(3)
+    ]
+    result = None
+    errors: dict[str, list[str]] = {}
+    if "year" in g:
+        try:
+            year = _year(values["year"])
+            if year is None:
+                raise ValidationFailed(fields={"year": [_("应为整数")]})
+            result = budget.budget(
+                request.user,
+                region_code=values["region"],
+                year=year,
+                provides_meals=_tristate(values["provides_meals"]),
+                overrides=budget.parse_overrides(raw),
+            )
+        except NotFound:
+            errors = {"region": [_("区划不存在或不在您的管辖范围内")]}
+        except DomainError as error:
+            errors = error.fields or {"form": [error_text(error)]}
+    levels = _level_labels()
+    return render(
+        request,
+        "funding/budget.html",
+        {
+            "values": values,
+            "overrides": [
+                {
+                    **row,
+                    "n": n,
+                    "errors": [
+                        e for k, v in errors.items() if k.startswith(f"overrides.{n}.") for e in v
+                    ],
+                }
+                for n, row in enumerate(raw)
+            ],
+            "errors": errors,
+            "result": result,
+            "level_rows": [{**r, "label": levels[r["level"]]} for r in result.rows]
+            if result
+            else [],
+        },
     )
