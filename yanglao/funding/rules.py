@@ -167,14 +167,18 @@ def estimate(
     *,
     sources: dict[str, tuple[str, str]] | None = None,
     titles: dict[str, str] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Estimate:
     """Every award and subsidy of ``rules`` that applies to ``facts``.
 
     ``sources`` maps a rule id to (source text, seed file); ``titles`` maps rule ids named
-    in a rule's ``requires`` to their titles. Raises ``ValidationFailed`` naming each fact
-    a rule of this facility type needs and the request left out."""
+    in a rule's ``requires`` to their titles; ``notes`` adds a sentence to a rule's part
+    (another rule that bears on it, such as when a county match must be paid). Raises
+    ``ValidationFailed`` naming each fact a rule of this facility type needs and the
+    request left out."""
     sources = sources or {}
     titles = titles or {}
+    notes = notes or {}
     need = _Need()
     out = Estimate()
     by_id = {r.rule_id: r for r in rules}
@@ -191,7 +195,7 @@ def estimate(
                 title=res.title,
                 source=source,
                 seed=seed,
-                explanation=explanation.strip(),
+                explanation=f"{explanation.strip()} {notes.get(res.rule_id, '')}".strip(),
             )
         )
 

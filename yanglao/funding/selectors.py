@@ -29,6 +29,9 @@ from yanglao.regions.models import Region
 from . import rules
 from .models import FundingSource, GrantLine, GrantStatus, LineKind, PayerLevel
 
+MATCH_RULE = "urban_project.award.county_match"
+MATCH_PAYMENT = "urban_project.county_match_payment"
+
 # Who may estimate and read funding: the civil-affairs administrators and the township
 # officers who prepare applications.
 FUNDING_USERS = frozenset({Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER})
@@ -135,7 +138,15 @@ def estimate_in(
         on_date=on_date,
         is_urban_district=in_urban_district(region) if urban is None else urban,
     )
-    return rules.estimate(facts, resolved, sources=sources, titles=titles)
+    notes = {}
+    payment = lookup(MATCH_PAYMENT, region, on_date)
+    if payment is not None:
+        notes[MATCH_RULE] = _("拨付：%(title)s（%(rule)s，%(source)s）。") % {
+            "title": payment.title,
+            "rule": payment.rule_id,
+            "source": source_of(payment),
+        }
+    return rules.estimate(facts, resolved, sources=sources, titles=titles, notes=notes)
 
 
 # ---------------------------------------------------------------- the grants ledger

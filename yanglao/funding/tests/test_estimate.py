@@ -293,3 +293,14 @@ def test_the_page_shows_field_errors_in_chinese(client, make_user):
         "/funding/", {"region": LUZHOU, "facility_type": "urban_community_project", "on_date": ON}
     ).content.decode()
     assert "is-invalid" in html and "需要此项" in html
+
+
+def test_the_county_match_says_when_it_must_be_paid(city_client):
+    body = post(
+        city_client("1404"),
+        region=LUZHOU,
+        facility_type="urban_community_project",
+        floor_area_m2="1000",
+    ).json()
+    text = parts(body)["urban_project.award.county_match"]["explanation"]
+    assert "下一年度6月份前拨付到位" in text and "urban_project.county_match_payment" in text
