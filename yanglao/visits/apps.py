@@ -9,6 +9,6 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from yanglao.policy import validators
 
-        from . import schedule, signals, workbench  # noqa: F401  (signals, panels register)
+        from . import measures, schedule, signals, workbench  # noqa: F401  (signals, panels, measures)
 
         validators.register(schedule.SCHEDULE_PREFIX, schedule.validate_schedule_params)
