@@ -714,6 +714,34 @@ def sanming_pages(s: Shooter) -> None:
     s.shot(page, "rating-detail-grade", full=True)
 
 
+def planning_pages(s: Shooter) -> None:
+    page = s.login("zy_county")
+    page.goto("/planning/")
+    page.get_by_test_id("task-tables").locator("tbody a").first.click()
+    page.wait_for_url("**/planning/tables/*/")
+    s.shot(page, "planning-table", full=True)
+    page = s.login("cz_luzhou")
+    page.goto("/planning/projects/")
+    s.shot(page, "planning-projects", full=False)
+
+
+def funding_pages(s: Shooter) -> None:
+    page = s.login("cz_luzhou")
+    page.goto("/funding/")
+    page.get_by_label("区划代码").fill("140403")
+    page.get_by_label("设施类型").select_option("urban_community_project")
+    page.get_by_label("按哪一天有效的规则").fill("2024-06-30")
+    page.get_by_label("实际建筑面积（m²）").fill("2500")
+    page.get_by_test_id("estimate-submit").click()
+    page.get_by_test_id("estimate-result").wait_for()
+    s.shot(page, "funding-estimate", full=True)
+    page = s.login("zy_county")
+    page.goto("/funding/grants/")
+    s.shot(page, "funding-grants", full=False)
+    page.goto("/funding/budget/")
+    s.shot(page, "funding-budget", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -733,6 +761,8 @@ STEPS: list[Callable[[Shooter], None]] = [
     meal_pages,
     timebank_pages,
     facility_pages,
+    planning_pages,
+    funding_pages,
     sanming_pages,
 ]
 
