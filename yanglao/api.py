@@ -13,6 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from yanglao.accounts.api import router as accounts_router
 from yanglao.accounts.services import token_authenticate
 from yanglao.alerts.api import router as alerts_router
+from yanglao.community.api import router as community_router
 from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
@@ -192,3 +193,4 @@ api.add_router("/timebank", timebank_router)
 api.add_router("/", party_router)
 api.add_router("/", funding_router)
 api.add_router("/", planning_router)
+api.add_router("/", community_router)

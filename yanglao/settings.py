@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "yanglao.party",
     "yanglao.funding",
     "yanglao.planning",
+    "yanglao.community",
     "yanglao.timebank",
 ]
 

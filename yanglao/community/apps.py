@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "yanglao.community"
+    label = "community"
+    verbose_name = "社区活动与互助"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        try:
+            from . import workbench  # noqa: F401  (panels register)
+        except ImportError:  # pragma: no cover - before the workbench module exists
+            pass
