@@ -238,6 +238,12 @@ class ActivityKind(models.TextChoices):
     THEMED = "themed_activity", _("主题活动（党建引领·情暖夕阳）")
     HALF_DAY = "on_site_half_day", _("选派人员到机构半天")
     OTHER = "other", _("其他活动")
+    # Community activities (issue 8): sign-up and attendance in yanglao.community.
+    CULTURE_SPORTS = "culture_sports", _("文体活动")
+    LEARNING = "learning", _("学习活动")
+    HEALTH_TALK = "health_talk", _("健康讲座")
+    LEGAL_ANTIFRAUD = "legal_antifraud", _("法律与防诈骗")
+    MUTUAL_HELP = "mutual_help", _("邻里互助")
 
 
 class Activity(models.Model):
@@ -268,6 +274,11 @@ class Activity(models.Model):
     region_path = models.CharField(max_length=120)
     title = models.CharField(_("标题"), max_length=120)
     summary = models.TextField(_("内容摘要"), blank=True)
+    venue = models.CharField(_("地点"), max_length=120, blank=True)
+    starts_at = models.TimeField(_("开始时间"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("名额"), null=True, blank=True)  # null: unlimited
+    organizer = models.CharField(_("组织者"), max_length=80, blank=True)
+    closed_at = models.DateTimeField(_("结束记录时间"), null=True, blank=True)
     on_site_person = models.ForeignKey(
         "people.Person",
         verbose_name=_("到岗人员"),
