@@ -149,3 +149,161 @@ class DonationChainHead(models.Model):
         verbose_name = "捐赠台账链头"
         verbose_name_plural = "捐赠台账链头"
 
+
+# Volunteer teams and publicity
+
+
+class TeamKind(models.TextChoices):
+    PARTY_MEMBERS = "party_members", _("党员服务队")
+    VOLUNTEERS = "volunteers", _("社区志愿者队")
+    SOCIAL_ORG = "social_org", _("社会组织")
+    SOCIAL_WORKERS = "social_workers", _("社工队伍")
+
+
+class VolunteerTeam(models.Model):
+    """志愿服务队: a team of Persons serving the elders of a region."""
+
+    name = models.CharField(_("队伍名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=TeamKind.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("服务区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_path = models.CharField(max_length=120, db_index=True)
+    leader = models.CharField(_("负责人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
+        ordering = ["region_path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    """A Person in a team, with skills and availability."""
+
+    team = models.ForeignKey(VolunteerTeam, on_delete=models.PROTECT, related_name="members")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="team_memberships"
+    )
+    skills = models.CharField(_("技能特长"), max_length=200, blank=True)
+    availability = models.CharField(_("可服务时间"), max_length=200, blank=True)
+    joined_on = models.DateField(_("加入日期"), null=True, blank=True)
+    active = models.BooleanField(_("在队"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务队队员")
+        verbose_name_plural = _("服务队队员")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "person"], name="team_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.person.name
+
+
+class TeamService(models.Model):
+    """Hours a team member served at an activity (or something described); a community
+    officer confirms them once, and they reach the time bank (reference team_service:<id>)."""
+
+    member = models.ForeignKey(TeamMember, on_delete=models.PROTECT, related_name="services")
+    team = models.ForeignKey(VolunteerTeam, on_delete=models.PROTECT, related_name="services")
+    region_path = models.CharField(max_length=120, db_index=True)
+    served_on = models.DateField(_("服务日期"))
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=6, decimal_places=2)
+    activity = models.ForeignKey(
+        "party.Activity",
+        verbose_name=_("活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    what = models.CharField(_("服务内容"), max_length=200, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务时长记录")
+        verbose_name_plural = _("服务时长记录")
+        ordering = ["-served_on", "-pk"]
+
+    @property
+    def reference(self) -> str:
+        return f"team_service:{self.pk}"
+
+
+class MaterialKind(models.TextChoices):
+    POLICY = "policy", _("政策解读")
+    RIGHTS_LAW = "rights_law", _("老年人权益保障法")
+    FUNDRAISING = "fundraising", _("防范非法集资")
+    FRAUD = "fraud", _("防范金融诈骗")
+    HEALTH_SCAM = "health_scam", _("防范保健品骗局")
+    NOTICE = "notice", _("通知公告")
+
+
+class Material(models.Model):
+    """宣传材料: a notice or material communities publish to their elders and print."""
+
+    title = models.CharField(_("标题"), max_length=120)
+    kind = models.CharField(_("类别"), max_length=16, choices=MaterialKind.choices)
+    body = models.TextField(_("正文"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("发布单位区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_path = models.CharField(max_length=120, db_index=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("宣传材料")
+        verbose_name_plural = _("宣传材料")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PublishHow(models.TextChoices):
+    POSTED = "posted", _("张贴")
+    MEETING = "meeting", _("会议宣讲")
+    VISIT = "visit", _("入户宣传")
+    WECHAT = "wechat", _("微信群")
+
+
+class Publication(models.Model):
+    """Which material reached which village, when and how."""
+
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="publications")
+    village = models.ForeignKey(
+        "regions.Region", verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_path = models.CharField(max_length=120, db_index=True)
+    published_on = models.DateField(_("发布日期"))
+    how = models.CharField(_("方式"), max_length=10, choices=PublishHow.choices)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("宣传发布记录")
+        verbose_name_plural = _("宣传发布记录")
+        ordering = ["-published_on", "-pk"]
