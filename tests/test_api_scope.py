@@ -360,6 +360,26 @@ def sibling_party_facility(ctx):
     return ctx["sibling_party_facility"].pk
 
 
+
+def sibling_donation(ctx):
+    """A donation to 柳林县's time-bank pool, in the donations ledger."""
+    if "sibling_donation" not in ctx:
+        import datetime as dt
+
+        from yanglao.community import donations
+
+        ctx["sibling_donation"] = donations.donation_record(
+            actor=ctx["sibling_user"],
+            recipient_kind="pool",
+            recipient_id="141125",
+            donor_kind="company",
+            donor_name="柳林某公司",
+            amount="500.00",
+            purpose="互助池",
+            on_date=dt.date(2026, 1, 5),
+        )
+    return str(ctx["sibling_donation"].donation)
+
 def sibling_grant(ctx):
     """A county-match grant of a facility in 柳林县, in the grants ledger."""
     if "sibling_grant" not in ctx:
@@ -439,6 +459,22 @@ def sibling_project(ctx):
 
 TABLE_ID = {"table_id": sibling_planning}
 PROJECT_ID = {"project_id": sibling_project}
+
+
+def sibling_activity(ctx):
+    """A community activity in a village of 柳林县."""
+    if "sibling_activity" not in ctx:
+        import datetime as dt
+
+        from yanglao.party.models import Activity
+        from yanglao.regions.models import Region
+
+        region = Region.objects.get(code="141125100")
+        ctx["sibling_activity"] = Activity.objects.create(
+            kind="health_talk", held_on=dt.date.today(), region=region,
+            region_path=region.path, title="柳林健康讲座",
+        )
+    return ctx["sibling_activity"].pk
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -730,6 +766,20 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/party/dispatches/{dispatch_id}/end"): Case(
         path={"dispatch_id": sibling_party_dispatch}, body={"ends_on": "2025-02-06"}
     ),
+    ("GET", "/api/v1/community/donations"): Case(
+        setup=sibling_donation, list_check="ids:sibling_donation"
+    ),
+    ("POST", "/api/v1/community/donations"): Case(
+        body={"recipient_kind": "pool", "recipient_id": SIBLING, "donor_kind": "person",
+              "donor_name": "x", "amount": "1.00", "purpose": "x", "on_date": "2026-01-05"}
+    ),
+    ("POST", "/api/v1/community/donations/{donation_id}/spending"): Case(
+        path={"donation_id": sibling_donation}, body={"amount": "1.00", "on_date": "2026-01-06"}
+    ),
+    # Public by design (公示, no login): answers for any village.
+    ("GET", "/api/v1/community/donations/disclosure/{village_code}"): Case(
+        path={"village_code": "141129101201"}, list_check="global"
+    ),
     ("POST", "/api/v1/funding/estimate"): Case(
         body={"region": SIBLING, "facility_type": "happiness_courtyard", "on_date": "2024-06-30"}
     ),
@@ -800,6 +850,20 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/planning/evaluations"): Case(
         body={"county": SIBLING, "year": 2025, "result": "poor"}, expect=403
+    ),
+    ("GET", "/api/v1/community/activities"): Case(
+        setup=sibling_activity, list_check="ids:sibling_activity"
+    ),
+    ("POST", "/api/v1/community/activities"): Case(
+        body={"kind": "health_talk", "title": "越权活动", "held_on": "2026-03-01",
+              "region_code": "141125100"},
+        expect=403,
+    ),
+    ("POST", "/api/v1/community/activities/{activity_id}/signups"): Case(
+        path={"activity_id": sibling_activity}, body={"elder_id": 0}
+    ),
+    ("POST", "/api/v1/community/activities/{activity_id}/attendance"): Case(
+        path={"activity_id": sibling_activity}, body={"present_elder_ids": []}
     ),
 }
 

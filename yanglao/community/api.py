@@ -9,3 +9,8 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["community"])
+
+# Activities
+from yanglao.community.api_activities import router as _activities_router  # noqa: E402
+
+router.add_router("", _activities_router)
