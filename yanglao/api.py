@@ -20,6 +20,7 @@ from yanglao.elders.api import router as elders_router
 from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
 from yanglao.facilities.api_ratings import router as facility_ratings_router
+from yanglao.community.api_donations import router as community_donations_router
 from yanglao.funding.api import router as funding_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
@@ -194,3 +195,4 @@ api.add_router("/", party_router)
 api.add_router("/", funding_router)
 api.add_router("/", planning_router)
 api.add_router("/", community_router)
+api.add_router("/", community_donations_router)

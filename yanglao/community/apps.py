@@ -8,6 +8,11 @@ class CommunityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from yanglao.core import ledgers
+
+        from .donations import verify_chain as verify_donations
+
+        ledgers.register("donations", verify_donations)
         try:
             from . import workbench  # noqa: F401  (panels register)
         except ImportError:  # pragma: no cover - before the workbench module exists

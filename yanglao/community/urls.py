@@ -14,3 +14,6 @@ urlpatterns: list = []
 # Append one line per module below, e.g.:
 # from yanglao.community import urls_activities
 # urlpatterns += urls_activities.urlpatterns
+from yanglao.community import views_donations  # noqa: E402
+
+urlpatterns += views_donations.urlpatterns
