@@ -17,3 +17,6 @@ urlpatterns: list = []
 from yanglao.community import views_donations  # noqa: E402
 
 urlpatterns += views_donations.urlpatterns
+from yanglao.community import urls_activities  # noqa: E402
+
+urlpatterns += urls_activities.urlpatterns

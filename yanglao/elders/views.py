@@ -117,6 +117,7 @@ def elder_detail(request, pk: int):
             "transfers": elder.transfers.select_related("from_region", "to_region")[:10],
             "history": history,
             "service_orders": service_selectors.elder_orders(elder),
+            "elder_activities": _elder_activities(elder),
             "elder_appointments": service_appointments.appointments_of_elder(actor, elder),
             "can_order": actor.role in VISIT_OFFICERS,
             "crumbs": crumbs_for(elder.region, actor),
@@ -342,3 +343,9 @@ def transfer_offer(request, pk: int):
             record_refusal(request, error)
             messages.error(request, error_text(error))
     return redirect("elders:detail", pk=elder.pk)
+
+
+def _elder_activities(elder):
+    from yanglao.community.activities import elder_activities
+
+    return elder_activities(elder)

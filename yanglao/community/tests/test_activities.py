@@ -100,3 +100,11 @@ def test_api_lists_and_creates(officer, api):
     assert api.get("/api/v1/community/activities").json()["count"] == 1
     bad = api.post("/api/v1/community/activities", {"kind": "x", "title": "", "held_on": "2026-03-02"})
     assert bad.status_code == 422 and "kind" in bad.json()["error"]["fields"]
+
+
+def test_pages_and_workbench_render(officer, activity, elders, client):
+    client.force_login(officer)
+    assert "健康讲座" in client.get("/community/activities/?kind=health_talk").content.decode()
+    assert elders[0].person.name in client.get("/community/activities/isolated/").content.decode()
+    assert client.get(f"/elders/{elders[0].pk}/").status_code == 200
+    assert client.get("/workbench/").status_code == 200

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views_activities as views
+
+urlpatterns = [
+    path("activities/", views.activity_list, name="activity_list"),
+    path("activities/isolated/", views.isolated_list, name="isolated"),
+]
