@@ -117,3 +117,36 @@ def test_an_officer_cannot_give_to_another_county(officer):
             actor=officer, recipient_kind="pool", recipient_id="141125", donor_kind="person",
             donor_name="x", amount="1", purpose="x", on_date=dt.date(2026, 1, 1),
         )  # fmt: skip
+
+
+def test_the_officer_pages_render_and_record(client, make_user, officer, elder_id):
+    d = give(officer, elder_id, donor_name=SECRET, anonymous=True)
+    client.force_login(officer)
+    for url, text in [
+        ("/community/donations/", "捐赠台账"),
+        ("/community/donations/?q=助餐&line_kind=donation", SECRET),
+        ("/community/donations/new/", "登记捐赠"),
+        ("/community/donations/ledger/", "台账明细"),
+        (f"/community/donations/{d.donation}/spend/", "登记支出"),
+        (f"/community/donations/preview/{VILLAGE}/", "公示预览"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
+    assert SECRET.encode() not in client.get(f"/community/donations/preview/{VILLAGE}/").content
+    response = client.post(
+        f"/community/donations/{d.donation}/spend/",
+        {"amount": "2000", "on_date": "2026-03-02", "purpose": "助餐"},
+    )
+    assert response.status_code == 302
+    assert "支出超过该用途".encode() in client.get("/community/donations/").content
+    response = client.post(
+        "/community/donations/new/",
+        {"recipient_kind": "pool", "recipient_id": "141129", "donor_kind": "child_away",
+         "donor_name": "在外务工张某", "amount": "200", "purpose": "互助池", "on_date": "2026-03-03"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert DonationLine.objects.filter(donor_name="在外务工张某").exists()
+    other = make_user("county_admin", "141125")
+    client.force_login(other)
+    assert client.get(f"/community/donations/{d.donation}/spend/").status_code == 404
