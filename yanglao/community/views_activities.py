@@ -15,22 +15,171 @@ from . import activities as svc
 def activity_list(request):
     g = request.GET
     qs = svc.activities(
-        request.user, q=g.get("q", ""), kind=g.get("kind", ""),
-        date_from=g.get("date_from") or None, date_to=g.get("date_to") or None,
+        request.user,
+        q=g.get("q", ""),
+        kind=g.get("kind", ""),
+        date_from=g.get("date_from") or None,
+        date_to=g.get("date_to") or None,
         region_code=g.get("region", ""),
     )
     kinds = [(k.value, k.label) for k in svc.COMMUNITY_KINDS]
-    return render(request, "community/activity_list.html", {
-        "page": paginate(request, qs), "qs": query_without_page(request), "params": g,
-        "kinds": kinds, "all_kinds": ActivityKind,
-    })
+    return render(
+        request,
+        "community/activity_list.html",
+        {
+            "page": paginate(request, qs),
+            "qs": query_without_page(request),
+            "params": g,
+            "kinds": kinds,
+            "all_kinds": ActivityKind,
+        },
+    )
 
 
 @role_required(svc.OFFICERS | {"party_officer"})
 def isolated_list(request):
     qs = svc.isolated_elders(request.user)
     region = request.user.region
-    return render(request, "community/isolated_list.html", {
-        "page": paginate(request, qs), "qs": query_without_page(request),
-        "days": svc.isolation_days(region),
-    })
+    return render(
+        request,
+        "community/isolated_list.html",
+        {
+            "page": paginate(request, qs),
+            "qs": query_without_page(request),
+            "days": svc.isolation_days(region),
+        },
+    )
+
+
+def _elders_for(user, activity, q: str):
+    """Elders the user may sign up for this activity: a visitor's paired elders, or the
+    elders of the activity's region for officers (search by name or pinyin)."""
+    from django.db.models import Q
+
+    from yanglao.elders.models import Elder, ElderStatus
+    from yanglao.visits.pairing import elders_of_visitor, visitor_for_user
+
+    if request_role(user) == "visitor":
+        visitor = visitor_for_user(user)
+        qs = elders_of_visitor(visitor) if visitor else Elder.objects.none()
+    else:
+        qs = svc.scoped(Elder.objects.all(), user, path_lookup="region_path").filter(
+            svc.path_q(activity.region_path, "region_path")
+        )
+    qs = qs.filter(status=ElderStatus.ACTIVE).select_related("person", "region")
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(person__name__contains=q) | Q(person__name_initials__startswith=q.lower()))
+    return list(qs.order_by("person__name")[:30])
+
+
+def request_role(user) -> str:
+    return getattr(user, "role", "")
+
+
+@role_required(svc.OFFICERS)
+def activity_new(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from yanglao.core.errors import DomainError, error_text
+
+    errors: dict = {}
+    values = request.POST if request.method == "POST" else {"region_code": request.user.region_id}
+    if request.method == "POST":
+        try:
+            activity = svc.activity_create(
+                actor=request.user, data=request.POST.dict(), request=request
+            )
+        except DomainError as error:
+            errors = error.fields or {"form": [error_text(error)]}
+        else:
+            messages.success(request, _("活动已创建"))
+            return redirect("community:activity", activity.pk)
+    return render(
+        request,
+        "community/activity_form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "kinds": [(k.value, k.label) for k in svc.COMMUNITY_KINDS],
+        },
+        status=422 if errors else 200,
+    )
+
+
+@role_required(svc.READERS)
+def activity_detail(request, pk: int):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from yanglao.core.errors import DomainError, error_response, error_text
+    from yanglao.elders.models import Elder
+
+    try:
+        activity = svc.activity_get(request.user, pk)
+    except DomainError as error:
+        return error_response(request, error)
+    errors: dict = {}
+    status = 200
+    officer = request.user.role in svc.OFFICERS
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "signup":
+                elder = Elder.objects.filter(pk=int(request.POST.get("elder") or 0)).first()
+                if elder is None:
+                    raise svc.ValidationFailed(fields={"elder": [_("请选择老人")]})
+                svc.signup(
+                    actor=request.user,
+                    activity=activity,
+                    elder=elder,
+                    by_whom=request.POST.get("by_whom", ""),
+                    proxy_name=request.POST.get("proxy_name", ""),
+                    request=request,
+                )
+                messages.success(request, _("已报名：%(n)s") % {"n": elder.person.name})
+            elif action == "attendance" and officer:
+                n = svc.attendance_take(
+                    actor=request.user,
+                    activity=activity,
+                    present_elder_ids=[
+                        int(x) for x in request.POST.getlist("present") if x.isdigit()
+                    ],
+                    request=request,
+                )
+                messages.success(request, _("已签到 %(n)s 人") % {"n": n})
+            elif action == "close" and officer:
+                svc.activity_close(
+                    actor=request.user,
+                    activity=activity,
+                    summary=request.POST.get("summary", ""),
+                    photos=request.FILES.getlist("photos"),
+                    request=request,
+                )
+                messages.success(request, _("活动已结束并记录小结"))
+            else:
+                raise svc.Forbidden()
+        except DomainError as error:
+            errors = {"form": [error_text(error)], **(error.fields or {})}
+            status = error.status
+        else:
+            return redirect("community:activity", activity.pk)
+    signups = list(svc.signups_of(activity))
+    return render(
+        request,
+        "community/activity_detail.html",
+        {
+            "activity": activity,
+            "signups": signups,
+            "taken": sum(1 for s in signups if s.attended),
+            "officer": officer,
+            "matches": _elders_for(request.user, activity, request.GET.get("q", "")),
+            "q": request.GET.get("q", ""),
+            "errors": errors,
+            "by_choices": svc.SignupBy.choices,
+        },
+        status=status,
+    )
