@@ -150,3 +150,24 @@ def test_the_officer_pages_render_and_record(client, make_user, officer, elder_i
     other = make_user("county_admin", "141125")
     client.force_login(other)
     assert client.get(f"/community/donations/{d.donation}/spend/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_demo_donations(client):
+    from yanglao.demo.community_donations import load_donations
+    from yanglao.demo.facilities import load_facilities
+    from yanglao.demo.sanming import load_demo as load_sanming
+    from yanglao.demo.users import load_users
+
+    load_users()
+    load_facilities()
+    load_sanming()
+    assert load_donations() > 0
+    assert load_donations() == 0  # idempotent
+    assert donations.verify_chain() == []
+    assert DonationLine.objects.filter(region_path__startswith="00.35.3504.").exists()
+    anonymous = DonationLine.objects.filter(anonymous=True, region_path__contains=VILLAGE).first()
+    assert anonymous is not None
+    page = client.get(f"/community/donations/disclosure/{VILLAGE}/")
+    assert page.status_code == 200 and anonymous.donor_name.encode() not in page.content
+    assert DonationLine.objects.filter(line_kind="spending").exists()

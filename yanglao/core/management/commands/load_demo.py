@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
+from yanglao.demo.community_donations import load_donations
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.funding import load_demo as load_funding
@@ -89,5 +90,8 @@ class Command(BaseCommand):
         funded = load_funding()
         if funded:
             self.stdout.write(f"funding: {funded} grants in the ledger")
+        donated = load_donations()
+        if donated:
+            self.stdout.write(f"donations: {donated} gifts in the ledger")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
