@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 VILLAGE = "141129101201"
 
 
-def test_create_sign_up_and_take_attendance(client, make_user, elder_of, paired, visitor_user):
+def test_create_sign_up_and_take_attendance(client, make_user, elder_of, paired, visitor_user):  # noqa: F811
     officer = make_user("village_officer", VILLAGE)
     client.force_login(officer)
     assert client.get("/community/activities/new/").status_code == 200
