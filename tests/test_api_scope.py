@@ -868,6 +868,98 @@ CASES: dict[tuple[str, str], Case] = {
 }
 
 
+# Volunteer teams and publicity (yanglao/community/api_teams.py).
+
+
+def sibling_team(ctx):
+    if "sibling_team" not in ctx:
+        from yanglao.community import teams
+
+        ctx["sibling_team"] = teams.team_save(
+            actor=ctx["sibling_user"],
+            data={"name": "柳林志愿队", "kind": "volunteers", "region": "141125100"},
+        )
+    return ctx["sibling_team"]
+
+
+def sibling_team_service(ctx):
+    if "sibling_team_service" not in ctx:
+        from yanglao.community import teams
+
+        member = teams.member_add(
+            actor=ctx["sibling_user"],
+            team=sibling_team(ctx),
+            person_id=ctx["sibling_elder"].person_id,
+        )
+        ctx["sibling_team_service"] = teams.service_record(
+            actor=ctx["sibling_user"],
+            team=sibling_team(ctx),
+            member_id=member.pk,
+            hours="2",
+            served_on="2026-01-02",
+            what="理发",
+        )
+    return ctx["sibling_team_service"]
+
+
+def sibling_material(ctx):
+    if "sibling_material" not in ctx:
+        from yanglao.community import publicity
+
+        material = publicity.material_save(
+            actor=ctx["sibling_user"],
+            data={"title": "防范保健品骗局", "kind": "health_scam", "body": "不信不买"},
+        )
+        ctx["sibling_material"] = material
+        ctx["sibling_publication"] = publicity.publish(
+            actor=ctx["sibling_user"],
+            material=material,
+            villages=[ctx["sibling_user"].region.code],
+            published_on="2026-01-02",
+            how="posted",
+        )[0] if ctx["sibling_user"].region.level == 5 else None
+    return ctx["sibling_material"]
+
+
+TEAM_ID = {"team_id": lambda ctx: sibling_team(ctx).pk}
+MATERIAL_ID = {"material_id": lambda ctx: sibling_material(ctx).pk}
+CASES.update(
+    {
+        ("GET", "/api/v1/community/teams"): Case(
+            setup=sibling_team, list_check="ids:sibling_team"
+        ),
+        ("POST", "/api/v1/community/teams"): Case(
+            body={"name": "越界队", "kind": "volunteers", "region": "141125100"}, expect=422
+        ),
+        ("GET", "/api/v1/community/teams/{team_id}"): Case(path=TEAM_ID),
+        ("POST", "/api/v1/community/teams/{team_id}/members"): Case(
+            path=TEAM_ID, body={"person_id": lambda ctx: ctx["sibling_elder"].person_id}
+        ),
+        ("GET", "/api/v1/community/teams/{team_id}/services"): Case(path=TEAM_ID),
+        ("POST", "/api/v1/community/teams/{team_id}/services"): Case(
+            path=TEAM_ID, body={"member_id": 1, "hours": "1", "served_on": "2026-01-02"}
+        ),
+        ("POST", "/api/v1/community/team-services/{service_id}/confirm"): Case(
+            path={"service_id": lambda ctx: sibling_team_service(ctx).pk}, body={}
+        ),
+        ("GET", "/api/v1/community/materials"): Case(
+            setup=sibling_material, list_check="ids:sibling_material"
+        ),
+        ("POST", "/api/v1/community/materials"): Case(
+            body={"title": "x", "kind": "fraud", "body": "x", "region": SIBLING}, expect=422
+        ),
+        ("GET", "/api/v1/community/materials/{material_id}"): Case(path=MATERIAL_ID),
+        ("GET", "/api/v1/community/publications"): Case(
+            query={"village": "141125100"}, expect=422
+        ),
+        ("POST", "/api/v1/community/materials/{material_id}/publications"): Case(
+            path=MATERIAL_ID,
+            body={"villages": ["141125100"], "published_on": "2026-01-02", "how": "posted"},
+        ),
+    }
+)
+
+
 def operations() -> set[tuple[str, str]]:
     schema = ninja_api.get_openapi_schema()
     ops = set()

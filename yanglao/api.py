@@ -14,13 +14,14 @@ from yanglao.accounts.api import router as accounts_router
 from yanglao.accounts.services import token_authenticate
 from yanglao.alerts.api import router as alerts_router
 from yanglao.community.api import router as community_router
+from yanglao.community.api_donations import router as community_donations_router
+from yanglao.community.api_teams import router as community_teams_router
 from yanglao.core.errors import DomainError, Forbidden, error_body, record_refusal
 from yanglao.core.idempotency import IDENTIFIERS
 from yanglao.elders.api import router as elders_router
 from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
 from yanglao.facilities.api_ratings import router as facility_ratings_router
-from yanglao.community.api_donations import router as community_donations_router
 from yanglao.funding.api import router as funding_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
@@ -196,3 +197,4 @@ api.add_router("/", funding_router)
 api.add_router("/", planning_router)
 api.add_router("/", community_router)
 api.add_router("/", community_donations_router)
+api.add_router("/", community_teams_router)

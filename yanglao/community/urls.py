@@ -17,6 +17,9 @@ urlpatterns: list = []
 from yanglao.community import views_donations  # noqa: E402
 
 urlpatterns += views_donations.urlpatterns
+from yanglao.community import views_teams  # noqa: E402
+
+urlpatterns += views_teams.urlpatterns
 from yanglao.community import urls_activities  # noqa: E402
 
 urlpatterns += urls_activities.urlpatterns
