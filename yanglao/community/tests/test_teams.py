@@ -211,3 +211,21 @@ def test_pages(client, officer, team, party_visitor):
     )
     assert published.status_code == 302
     assert Publication.objects.filter(material=material).count() == 2
+
+
+def test_the_demo_teams():
+    from yanglao.community.models import TeamService
+    from yanglao.demo.community_teams import load_teams
+    from yanglao.demo.elders import load_elders
+    from yanglao.demo.users import load_users
+    from yanglao.demo.visits import load_visits
+
+    load_users()
+    load_elders()
+    load_visits()
+    result = load_teams()
+    assert result["teams"] > 0 and result["confirmed"] > 0 and result["publications"] > 0
+    assert load_teams() == {}  # idempotent
+    for service in TeamService.objects.filter(confirmed_at__isnull=False):
+        assert Entry.objects.filter(reference=service.reference).count() == 2
+    assert Publication.objects.values("village").distinct().count() > 1

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
 from yanglao.demo.community_donations import load_donations
+from yanglao.demo.community_teams import load_teams
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.funding import load_demo as load_funding
@@ -93,5 +94,13 @@ class Command(BaseCommand):
         donated = load_donations()
         if donated:
             self.stdout.write(f"donations: {donated} gifts in the ledger")
+        volunteered = load_teams()
+        if volunteered:
+            self.stdout.write(
+                "community: {teams} volunteer teams, {members} members, {confirmed} confirmed "
+                "services, {publications} publications of {materials} materials".format(
+                    **volunteered
+                )
+            )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
