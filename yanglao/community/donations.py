@@ -28,14 +28,29 @@ from .models import DonationChainHead, DonationLine, DonationLineKind, DonorKind
 LEDGER = "donations"
 ANONYMOUS = "匿名"
 HASHED = (
-    "seq", "line_kind", "donation", "recipient_kind", "recipient_id", "recipient_name",
-    "region_path", "donor_kind", "donor_name", "anonymous", "amount", "items", "purpose",
-    "receipt_no", "on_date", "memo", "created_by_id", "created_at",
-)  # fmt: skip
+    "seq",
+    "line_kind",
+    "donation",
+    "recipient_kind",
+    "recipient_id",
+    "recipient_name",
+    "region_path",
+    "donor_kind",
+    "donor_name",
+    "anonymous",
+    "amount",
+    "items",
+    "purpose",
+    "receipt_no",
+    "on_date",
+    "memo",
+    "created_by_id",
+    "created_at",
+)
 
 
 def _text(value) -> str | int | None:
-    if value is None or isinstance(value, int) and not isinstance(value, bool):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, bool):
         return int(value)
@@ -134,15 +149,20 @@ def recipient_in_scope(actor, kind: str, recipient_id) -> tuple[int, str, str]:
     from yanglao.regions.models import Region
 
     if kind == RecipientKind.CENTRE:
-        c = get_in_scope(VillageCentre.objects.all(), actor, path_lookup="region_path",
-                         pk=recipient_id)  # fmt: skip
+        c = get_in_scope(
+            VillageCentre.objects.all(), actor, path_lookup="region_path", pk=recipient_id
+        )
         return c.pk, c.registered_name, c.region_path
     if kind == RecipientKind.FACILITY:
         f = get_in_scope(Facility.objects.all(), actor, path_lookup="region_path", pk=recipient_id)
         return f.pk, f.name, f.region_path
     if kind == RecipientKind.ELDER:
-        e = get_in_scope(Elder.objects.select_related("person"), actor, path_lookup="region_path",
-                         pk=recipient_id)  # fmt: skip
+        e = get_in_scope(
+            Elder.objects.select_related("person"),
+            actor,
+            path_lookup="region_path",
+            pk=recipient_id,
+        )
         return e.pk, e.person.name, e.region_path
     if kind == RecipientKind.POOL:
         r = get_in_scope(Region.objects.all(), actor, field="", code=str(recipient_id))
@@ -153,10 +173,20 @@ def recipient_in_scope(actor, kind: str, recipient_id) -> tuple[int, str, str]:
 
 
 def donation_record(
-    *, actor, recipient_kind: str, recipient_id, donor_kind: str, donor_name: str = "",
-    anonymous: bool = False, amount="0", items: str = "", purpose: str, receipt_no: str = "",
-    on_date: dt.date, memo: str = "",
-) -> DonationLine:  # fmt: skip
+    *,
+    actor,
+    recipient_kind: str,
+    recipient_id,
+    donor_kind: str,
+    donor_name: str = "",
+    anonymous: bool = False,
+    amount="0",
+    items: str = "",
+    purpose: str,
+    receipt_no: str = "",
+    on_date: dt.date,
+    memo: str = "",
+) -> DonationLine:
     """登记一笔捐赠（钱或物）。"""
     rid, rname, rpath = recipient_in_scope(actor, recipient_kind, recipient_id)
     errors: dict[str, list[str]] = {}
@@ -171,22 +201,41 @@ def donation_record(
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
         line = append(
-            actor=actor, line_kind=DonationLineKind.DONATION, donation=uuid.uuid4(),
-            recipient_kind=recipient_kind, recipient_id=rid, recipient_name=rname[:100],
-            region_path=rpath, donor_kind=donor_kind, donor_name=donor_name.strip()[:100],
-            anonymous=bool(anonymous), amount=value, items=items.strip()[:200],
-            purpose=purpose.strip()[:100], receipt_no=receipt_no.strip()[:50],
-            on_date=on_date, memo=memo[:200],
-        )  # fmt: skip
-        audit.record(actor=actor, action="community.donation_record",
-                     detail={"donation": str(line.donation), "seq": line.seq})  # fmt: skip
+            actor=actor,
+            line_kind=DonationLineKind.DONATION,
+            donation=uuid.uuid4(),
+            recipient_kind=recipient_kind,
+            recipient_id=rid,
+            recipient_name=rname[:100],
+            region_path=rpath,
+            donor_kind=donor_kind,
+            donor_name=donor_name.strip()[:100],
+            anonymous=bool(anonymous),
+            amount=value,
+            items=items.strip()[:200],
+            purpose=purpose.strip()[:100],
+            receipt_no=receipt_no.strip()[:50],
+            on_date=on_date,
+            memo=memo[:200],
+        )
+        audit.record(
+            actor=actor,
+            action="community.donation_record",
+            detail={"donation": str(line.donation), "seq": line.seq},
+        )
     return line
 
 
 def spending_record(
-    *, actor, donation: uuid.UUID, amount, purpose: str = "", on_date: dt.date,
-    receipt_no: str = "", memo: str = "",
-) -> DonationLine:  # fmt: skip
+    *,
+    actor,
+    donation: uuid.UUID,
+    amount,
+    purpose: str = "",
+    on_date: dt.date,
+    receipt_no: str = "",
+    memo: str = "",
+) -> DonationLine:
     """按捐赠用途登记一笔支出. Overspending or another purpose is flagged, not refused."""
     opening = donation_get(actor, donation)
     errors: dict[str, list[str]] = {}
@@ -195,14 +244,24 @@ def spending_record(
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
         line = append(
-            actor=actor, line_kind=DonationLineKind.SPENDING, donation=opening.donation,
-            recipient_kind=opening.recipient_kind, recipient_id=opening.recipient_id,
-            recipient_name=opening.recipient_name, region_path=opening.region_path,
-            amount=value, purpose=(purpose.strip() or opening.purpose)[:100],
-            receipt_no=receipt_no.strip()[:50], on_date=on_date, memo=memo[:200],
-        )  # fmt: skip
-        audit.record(actor=actor, action="community.donation_spending",
-                     detail={"donation": str(line.donation), "seq": line.seq})  # fmt: skip
+            actor=actor,
+            line_kind=DonationLineKind.SPENDING,
+            donation=opening.donation,
+            recipient_kind=opening.recipient_kind,
+            recipient_id=opening.recipient_id,
+            recipient_name=opening.recipient_name,
+            region_path=opening.region_path,
+            amount=value,
+            purpose=(purpose.strip() or opening.purpose)[:100],
+            receipt_no=receipt_no.strip()[:50],
+            on_date=on_date,
+            memo=memo[:200],
+        )
+        audit.record(
+            actor=actor,
+            action="community.donation_spending",
+            detail={"donation": str(line.donation), "seq": line.seq},
+        )
     return line
 
 
@@ -214,8 +273,13 @@ def lines_in_scope(actor):
 
 
 def donation_get(actor, donation) -> DonationLine:
-    return get_in_scope(DonationLine.objects.all(), actor, path_lookup="region_path",
-                        donation=donation, line_kind=DonationLineKind.DONATION)  # fmt: skip
+    return get_in_scope(
+        DonationLine.objects.all(),
+        actor,
+        path_lookup="region_path",
+        donation=donation,
+        line_kind=DonationLineKind.DONATION,
+    )
 
 
 def donor_label(line: DonationLine) -> str:
@@ -276,14 +340,19 @@ def summarize(lines) -> Summary:
     return s
 
 
-def donation_list(actor, *, q: str = "", line_kind: str = "", donor_kind: str = "",
-                  recipient_kind: str = ""):  # fmt: skip
+def donation_list(
+    actor, *, q: str = "", line_kind: str = "", donor_kind: str = "", recipient_kind: str = ""
+):
     qs = lines_in_scope(actor).order_by("-seq")
     if q:
         from django.db.models import Q
 
-        qs = qs.filter(Q(donor_name__icontains=q) | Q(purpose__icontains=q)
-                       | Q(receipt_no__icontains=q) | Q(recipient_name__icontains=q))  # fmt: skip
+        qs = qs.filter(
+            Q(donor_name__icontains=q)
+            | Q(purpose__icontains=q)
+            | Q(receipt_no__icontains=q)
+            | Q(recipient_name__icontains=q)
+        )
     if line_kind:
         qs = qs.filter(line_kind=line_kind)
     if donor_kind:
@@ -316,23 +385,42 @@ def public_rows(summary: Summary) -> dict:
         "received": f"{summary.received:.2f}",
         "spent": f"{summary.spent:.2f}",
         "donations": [
-            {"donor": donor_label(d), "donor_kind": DonorKind(d.donor_kind).label if d.donor_kind
-             in DonorKind.values else "", "recipient": _public_recipient(d),
-             "amount": f"{d.amount:.2f}", "items": d.items, "purpose": d.purpose,
-             "receipt_no": d.receipt_no, "on_date": d.on_date.isoformat()}
+            {
+                "donor": donor_label(d),
+                "donor_kind": DonorKind(d.donor_kind).label
+                if d.donor_kind in DonorKind.values
+                else "",
+                "recipient": _public_recipient(d),
+                "amount": f"{d.amount:.2f}",
+                "items": d.items,
+                "purpose": d.purpose,
+                "receipt_no": d.receipt_no,
+                "on_date": d.on_date.isoformat(),
+            }
             for d in summary.donations
         ],
         "spending": [
-            {"recipient": _public_recipient(s), "amount": f"{s.amount:.2f}", "purpose": s.purpose,
-             "receipt_no": s.receipt_no, "on_date": s.on_date.isoformat(), "memo": s.memo}
+            {
+                "recipient": _public_recipient(s),
+                "amount": f"{s.amount:.2f}",
+                "purpose": s.purpose,
+                "receipt_no": s.receipt_no,
+                "on_date": s.on_date.isoformat(),
+                "memo": s.memo,
+            }
             for s in summary.spending
         ],
         "purposes": [
-            {"recipient": p.recipient, "purpose": p.purpose,
-             "received": f"{p.received:.2f}", "spent": f"{p.spent:.2f}", "over": p.over}
+            {
+                "recipient": p.recipient,
+                "purpose": p.purpose,
+                "received": f"{p.received:.2f}",
+                "spent": f"{p.spent:.2f}",
+                "over": p.over,
+            }
             for p in summary.purposes
         ],
-    }  # fmt: skip
+    }
 
 
 def _public_recipient(line: DonationLine) -> str:

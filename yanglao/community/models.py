@@ -149,6 +149,9 @@ class DonationChainHead(models.Model):
         verbose_name = "捐赠台账链头"
         verbose_name_plural = "捐赠台账链头"
 
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash[:12]}"
+
 
 # Volunteer teams and publicity
 

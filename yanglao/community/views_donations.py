@@ -26,7 +26,6 @@ DONATION_USERS = frozenset(
 )
 
 
-
 @role_required(DONATION_USERS)
 def donation_list(request):
     """捐赠台账: donations and spending in scope, with search, filters and paging."""

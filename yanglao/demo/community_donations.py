@@ -38,7 +38,9 @@ def load_donations() -> int:
     with transaction.atomic():
         if city is not None:
             centres = list(
-                VillageCentre.objects.filter(region_path__startswith="00.35.3504.").order_by("pk")[:4]
+                VillageCentre.objects.filter(region_path__startswith="00.35.3504.").order_by("pk")[
+                    :4
+                ]
             )
             for i, centre in enumerate(centres):
                 for j, (kind, name, anon, amount, items, purpose) in enumerate(SANMING):
@@ -46,18 +48,28 @@ def load_donations() -> int:
                         continue
                     on = start + dt.timedelta(days=7 * j + i)
                     line = donations.donation_record(
-                        actor=city, recipient_kind="centre", recipient_id=centre.pk,
-                        donor_kind=kind, donor_name=name, anonymous=anon and i == 0,
-                        amount=amount, items=items, purpose=purpose,
-                        receipt_no=f"SM{centre.pk:04d}-{j + 1:03d}", on_date=on,
-                    )  # fmt: skip
+                        actor=city,
+                        recipient_kind="centre",
+                        recipient_id=centre.pk,
+                        donor_kind=kind,
+                        donor_name=name,
+                        anonymous=anon and i == 0,
+                        amount=amount,
+                        items=items,
+                        purpose=purpose,
+                        receipt_no=f"SM{centre.pk:04d}-{j + 1:03d}",
+                        on_date=on,
+                    )
                     made += 1
                     if line.amount and j % 3 == 0:
                         donations.spending_record(
-                            actor=city, donation=line.donation, amount=line.amount * 6 / 10,
+                            actor=city,
+                            donation=line.donation,
+                            amount=line.amount * 6 / 10,
                             on_date=on + dt.timedelta(days=20),
-                            receipt_no=f"ZC{centre.pk:04d}-{j + 1:03d}", memo="购买米面油菜",
-                        )  # fmt: skip
+                            receipt_no=f"ZC{centre.pk:04d}-{j + 1:03d}",
+                            memo="购买米面油菜",
+                        )
         facility = Facility.objects.filter(region__code=ZY_VILLAGE).order_by("pk").first()
         if county is not None and facility is not None:
             gifts = [
@@ -67,22 +79,36 @@ def load_donations() -> int:
             ]
             for j, (kind, name, anon, amount, purpose) in enumerate(gifts):
                 line = donations.donation_record(
-                    actor=county, recipient_kind="facility", recipient_id=facility.pk,
-                    donor_kind=kind, donor_name=name, anonymous=anon, amount=amount,
-                    purpose=purpose, receipt_no=f"ZY-JL-{j + 1:03d}",
+                    actor=county,
+                    recipient_kind="facility",
+                    recipient_id=facility.pk,
+                    donor_kind=kind,
+                    donor_name=name,
+                    anonymous=anon,
+                    amount=amount,
+                    purpose=purpose,
+                    receipt_no=f"ZY-JL-{j + 1:03d}",
                     on_date=start + dt.timedelta(days=10 * j),
-                )  # fmt: skip
+                )
                 made += 1
                 if j != 1:
                     donations.spending_record(
-                        actor=county, donation=line.donation, amount=line.amount / 2,
+                        actor=county,
+                        donation=line.donation,
+                        amount=line.amount / 2,
                         on_date=start + dt.timedelta(days=10 * j + 15),
                         receipt_no=f"ZY-JL-ZC-{j + 1:03d}",
-                    )  # fmt: skip
+                    )
             donations.donation_record(
-                actor=county, recipient_kind="pool", recipient_id="141129",
-                donor_kind="company", donor_name="中阳县某煤业公司", amount="20000.00",
-                purpose="时间银行互助池", receipt_no="ZY-POOL-001", on_date=start,
-            )  # fmt: skip
+                actor=county,
+                recipient_kind="pool",
+                recipient_id="141129",
+                donor_kind="company",
+                donor_name="中阳县某煤业公司",
+                amount="20000.00",
+                purpose="时间银行互助池",
+                receipt_no="ZY-POOL-001",
+                on_date=start,
+            )
             made += 1
     return made

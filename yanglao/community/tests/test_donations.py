@@ -51,10 +51,14 @@ def give(officer, elder_id, **extra):
 
 def test_spending_under_and_over_the_purpose(officer, elder_id):
     d = give(officer, elder_id)
-    donations.spending_record(actor=officer, donation=d.donation, amount="400", on_date=dt.date(2026, 3, 5))
+    donations.spending_record(
+        actor=officer, donation=d.donation, amount="400", on_date=dt.date(2026, 3, 5)
+    )
     s = donations.summarize(donations.lines_in_scope(officer))
     assert not s.over and s.spent == 400
-    donations.spending_record(actor=officer, donation=d.donation, amount="700", on_date=dt.date(2026, 3, 9))
+    donations.spending_record(
+        actor=officer, donation=d.donation, amount="700", on_date=dt.date(2026, 3, 9)
+    )
     s = donations.summarize(donations.lines_in_scope(officer))
     assert [p.purpose for p in s.over] == ["助餐"]  # flagged, not refused
     donations.spending_record(
@@ -114,9 +118,15 @@ def test_an_officer_cannot_give_to_another_county(officer):
 
     with pytest.raises(NotFound):
         donations.donation_record(
-            actor=officer, recipient_kind="pool", recipient_id="141125", donor_kind="person",
-            donor_name="x", amount="1", purpose="x", on_date=dt.date(2026, 1, 1),
-        )  # fmt: skip
+            actor=officer,
+            recipient_kind="pool",
+            recipient_id="141125",
+            donor_kind="person",
+            donor_name="x",
+            amount="1",
+            purpose="x",
+            on_date=dt.date(2026, 1, 1),
+        )
 
 
 def test_the_officer_pages_render_and_record(client, make_user, officer, elder_id):
@@ -142,9 +152,16 @@ def test_the_officer_pages_render_and_record(client, make_user, officer, elder_i
     assert "支出超过该用途".encode() in client.get("/community/donations/").content
     response = client.post(
         "/community/donations/new/",
-        {"recipient_kind": "pool", "recipient_id": "141129", "donor_kind": "child_away",
-         "donor_name": "在外务工张某", "amount": "200", "purpose": "互助池", "on_date": "2026-03-03"},
-    )  # fmt: skip
+        {
+            "recipient_kind": "pool",
+            "recipient_id": "141129",
+            "donor_kind": "child_away",
+            "donor_name": "在外务工张某",
+            "amount": "200",
+            "purpose": "互助池",
+            "on_date": "2026-03-03",
+        },
+    )
     assert response.status_code == 302
     assert DonationLine.objects.filter(donor_name="在外务工张某").exists()
     other = make_user("county_admin", "141125")
