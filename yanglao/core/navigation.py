@@ -59,6 +59,22 @@ NAV: list[NavItem] = [
         "/services/meals",
     ),
     NavItem(_("时间银行"), "timebank:home", VISIT_OFFICERS | {Role.VISITOR}, "clock", "/timebank"),
+    NavItem(
+        _("社区活动"), "community:activity_list", VISIT_OFFICERS, "star", "/community/activities"
+    ),
+    NavItem(_("志愿服务队"), "community:team_list", VISIT_OFFICERS, "users", "/community/teams"),
+    NavItem(
+        _("捐赠与公示"),
+        "community:donation_list",
+        frozenset(
+            {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_OFFICER}
+        ),
+        "gift",
+        "/community/donations",
+    ),
+    NavItem(
+        _("宣传资料"), "community:material_list", VISIT_OFFICERS, "book", "/community/materials"
+    ),
     NavItem(_("告警"), "alerts:list", VISIT_OFFICERS | {Role.VISITOR}, "alert", "/alerts"),
     NavItem(_("党建"), "party:organizations", VISIT_OFFICERS, "flag", "/party"),
     NavItem(
@@ -96,6 +112,17 @@ GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
         _("设施与党建"),
         frozenset(
             {"facilities:list", "party:organizations", "funding:estimate", "planning:tables"}
+        ),
+    ),
+    (
+        _("社区生活"),
+        frozenset(
+            {
+                "community:activity_list",
+                "community:team_list",
+                "community:donation_list",
+                "community:material_list",
+            }
         ),
     ),
     (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
