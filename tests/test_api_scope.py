@@ -360,7 +360,6 @@ def sibling_party_facility(ctx):
     return ctx["sibling_party_facility"].pk
 
 
-
 def sibling_donation(ctx):
     """A donation to 柳林县's time-bank pool, in the donations ledger."""
     if "sibling_donation" not in ctx:
@@ -379,6 +378,7 @@ def sibling_donation(ctx):
             on_date=dt.date(2026, 1, 5),
         )
     return str(ctx["sibling_donation"].donation)
+
 
 def sibling_grant(ctx):
     """A county-match grant of a facility in 柳林县, in the grants ledger."""
@@ -471,8 +471,11 @@ def sibling_activity(ctx):
 
         region = Region.objects.get(code="141125100")
         ctx["sibling_activity"] = Activity.objects.create(
-            kind="health_talk", held_on=dt.date.today(), region=region,
-            region_path=region.path, title="柳林健康讲座",
+            kind="health_talk",
+            held_on=dt.date.today(),
+            region=region,
+            region_path=region.path,
+            title="柳林健康讲座",
         )
     return ctx["sibling_activity"].pk
 
@@ -770,8 +773,15 @@ CASES: dict[tuple[str, str], Case] = {
         setup=sibling_donation, list_check="ids:sibling_donation"
     ),
     ("POST", "/api/v1/community/donations"): Case(
-        body={"recipient_kind": "pool", "recipient_id": SIBLING, "donor_kind": "person",
-              "donor_name": "x", "amount": "1.00", "purpose": "x", "on_date": "2026-01-05"}
+        body={
+            "recipient_kind": "pool",
+            "recipient_id": SIBLING,
+            "donor_kind": "person",
+            "donor_name": "x",
+            "amount": "1.00",
+            "purpose": "x",
+            "on_date": "2026-01-05",
+        }
     ),
     ("POST", "/api/v1/community/donations/{donation_id}/spending"): Case(
         path={"donation_id": sibling_donation}, body={"amount": "1.00", "on_date": "2026-01-06"}
@@ -855,8 +865,12 @@ CASES: dict[tuple[str, str], Case] = {
         setup=sibling_activity, list_check="ids:sibling_activity"
     ),
     ("POST", "/api/v1/community/activities"): Case(
-        body={"kind": "health_talk", "title": "越权活动", "held_on": "2026-03-01",
-              "region_code": "141125100"},
+        body={
+            "kind": "health_talk",
+            "title": "越权活动",
+            "held_on": "2026-03-01",
+            "region_code": "141125100",
+        },
         expect=403,
     ),
     ("POST", "/api/v1/community/activities/{activity_id}/signups"): Case(
@@ -911,13 +925,17 @@ def sibling_material(ctx):
             data={"title": "防范保健品骗局", "kind": "health_scam", "body": "不信不买"},
         )
         ctx["sibling_material"] = material
-        ctx["sibling_publication"] = publicity.publish(
-            actor=ctx["sibling_user"],
-            material=material,
-            villages=[ctx["sibling_user"].region.code],
-            published_on="2026-01-02",
-            how="posted",
-        )[0] if ctx["sibling_user"].region.level == 5 else None
+        ctx["sibling_publication"] = (
+            publicity.publish(
+                actor=ctx["sibling_user"],
+                material=material,
+                villages=[ctx["sibling_user"].region.code],
+                published_on="2026-01-02",
+                how="posted",
+            )[0]
+            if ctx["sibling_user"].region.level == 5
+            else None
+        )
     return ctx["sibling_material"]
 
 
@@ -925,9 +943,7 @@ TEAM_ID = {"team_id": lambda ctx: sibling_team(ctx).pk}
 MATERIAL_ID = {"material_id": lambda ctx: sibling_material(ctx).pk}
 CASES.update(
     {
-        ("GET", "/api/v1/community/teams"): Case(
-            setup=sibling_team, list_check="ids:sibling_team"
-        ),
+        ("GET", "/api/v1/community/teams"): Case(setup=sibling_team, list_check="ids:sibling_team"),
         ("POST", "/api/v1/community/teams"): Case(
             body={"name": "越界队", "kind": "volunteers", "region": "141125100"}, expect=422
         ),
@@ -949,9 +965,7 @@ CASES.update(
             body={"title": "x", "kind": "fraud", "body": "x", "region": SIBLING}, expect=422
         ),
         ("GET", "/api/v1/community/materials/{material_id}"): Case(path=MATERIAL_ID),
-        ("GET", "/api/v1/community/publications"): Case(
-            query={"village": "141125100"}, expect=422
-        ),
+        ("GET", "/api/v1/community/publications"): Case(query={"village": "141125100"}, expect=422),
         ("POST", "/api/v1/community/materials/{material_id}/publications"): Case(
             path=MATERIAL_ID,
             body={"villages": ["141125100"], "published_on": "2026-01-02", "how": "posted"},

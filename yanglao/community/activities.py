@@ -108,7 +108,9 @@ def isolated_elders(user, *, today: dt.date | None = None) -> QuerySet[Elder]:
     days = isolation_days(region, today) if region is not None else DEFAULT_ISOLATION_DAYS
     since = today - dt.timedelta(days=days)
     attended = Signup.objects.filter(
-        elder=OuterRef("pk"), attended=True, activity__held_on__gt=since,
+        elder=OuterRef("pk"),
+        attended=True,
+        activity__held_on__gt=since,
         activity__held_on__lte=today,
     )
     qs = scoped(Elder.objects.filter(status=ElderStatus.ACTIVE), user, path_lookup="region_path")
@@ -181,7 +183,10 @@ def activity_create(*, actor, data: dict, request=None) -> Activity:
             created_by=actor,
         )
         audit.record(
-            actor=actor, action="community.activity_create", obj=activity, region=region,
+            actor=actor,
+            action="community.activity_create",
+            obj=activity,
+            region=region,
             request=request,
         )
     return activity
@@ -197,7 +202,12 @@ def may_sign_up(actor, elder: Elder) -> bool:
 
 
 def signup(
-    *, actor, activity: Activity, elder: Elder, by_whom: str = "", proxy_name: str = "",
+    *,
+    actor,
+    activity: Activity,
+    elder: Elder,
+    by_whom: str = "",
+    proxy_name: str = "",
     request=None,
 ) -> Signup:
     """报名. Capacity is enforced (409 when full); an elder signs up once; a visitor may sign
@@ -241,14 +251,21 @@ def signup(
                 row = existing
             else:
                 row = Signup.objects.create(
-                    activity=activity, elder=elder, by_whom=by_whom,
-                    proxy_name=(proxy_name or "").strip()[:40], created_by=actor,
+                    activity=activity,
+                    elder=elder,
+                    by_whom=by_whom,
+                    proxy_name=(proxy_name or "").strip()[:40],
+                    created_by=actor,
                 )
         except IntegrityError as exc:  # pragma: no cover - a double submit racing
             raise Conflict(_("该老人已报名此活动")) from exc
         audit.record(
-            actor=actor, action="community.signup", obj=row, region=elder.region,
-            detail={"activity": activity.pk, "by_whom": by_whom}, request=request,
+            actor=actor,
+            action="community.signup",
+            obj=row,
+            region=elder.region,
+            detail={"activity": activity.pk, "by_whom": by_whom},
+            request=request,
         )
     return row
 
@@ -258,8 +275,13 @@ def signup_cancel(*, actor, signup_row: Signup, request=None) -> Signup:
         raise Forbidden()
     signup_row.cancelled = True
     signup_row.save(update_fields=["cancelled"])
-    audit.record(actor=actor, action="community.signup_cancel", obj=signup_row,
-                 region=signup_row.elder.region, request=request)
+    audit.record(
+        actor=actor,
+        action="community.signup_cancel",
+        obj=signup_row,
+        region=signup_row.elder.region,
+        request=request,
+    )
     return signup_row
 
 
@@ -290,12 +312,22 @@ def attendance_take(*, actor, activity: Activity, present_elder_ids, request=Non
                 row.save(update_fields=["attended", "cancelled", "taken_at", "taken_by"])
         for pk in ids - set(rows):
             Signup.objects.create(
-                activity=activity, elder=elders[pk], by_whom=SignupBy.STAFF, walk_in=True,
-                attended=True, taken_at=now, taken_by=actor, created_by=actor,
+                activity=activity,
+                elder=elders[pk],
+                by_whom=SignupBy.STAFF,
+                walk_in=True,
+                attended=True,
+                taken_at=now,
+                taken_by=actor,
+                created_by=actor,
             )
         audit.record(
-            actor=actor, action="community.attendance", obj=activity, region=activity.region,
-            detail={"present": len(ids)}, request=request,
+            actor=actor,
+            action="community.attendance",
+            obj=activity,
+            region=activity.region,
+            detail={"present": len(ids)},
+            request=request,
         )
     return len(ids)
 
@@ -318,7 +350,11 @@ def activity_close(*, actor, activity: Activity, summary: str, photos=(), reques
         for p in photos:
             ActivityPhoto.objects.create(activity=activity, photo=p, uploaded_by=actor)
         audit.record(
-            actor=actor, action="community.activity_close", obj=activity, region=activity.region,
-            detail={"photos": len(photos)}, request=request,
+            actor=actor,
+            action="community.activity_close",
+            obj=activity,
+            region=activity.region,
+            detail={"photos": len(photos)},
+            request=request,
         )
     return activity

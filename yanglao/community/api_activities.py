@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from yanglao.core.errors import NotFound
 from yanglao.elders.models import Elder
@@ -31,9 +31,15 @@ class ActivityOut(Schema):
 
 def _out(a) -> dict:
     return {
-        "id": a.pk, "kind": a.kind, "title": a.title, "held_on": a.held_on,
-        "starts_at": a.starts_at, "venue": a.venue, "capacity": a.capacity,
-        "organizer": a.organizer, "region_code": a.region.code,
+        "id": a.pk,
+        "kind": a.kind,
+        "title": a.title,
+        "held_on": a.held_on,
+        "starts_at": a.starts_at,
+        "venue": a.venue,
+        "capacity": a.capacity,
+        "organizer": a.organizer,
+        "region_code": a.region.code,
         "signed": getattr(a, "signed", None)
         if getattr(a, "signed", None) is not None
         else a.signups.filter(cancelled=False).count(),
@@ -92,8 +98,12 @@ class AttendanceOut(Schema):
 @router.get("/community/activities", response=ListOut)
 def list_activities(request, filters: Query[Filters]):
     qs = svc.activities(
-        request.user, q=filters.q, kind=filters.kind, date_from=filters.date_from,
-        date_to=filters.date_to, region_code=filters.region,
+        request.user,
+        q=filters.q,
+        kind=filters.kind,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        region_code=filters.region,
     )
     size = max(1, min(filters.page_size, 200))
     start = (max(filters.page, 1) - 1) * size
@@ -103,7 +113,7 @@ def list_activities(request, filters: Query[Filters]):
 @router.post("/community/activities", response={201: ActivityOut})
 def create_activity(request, payload: ActivityIn):
     activity = svc.activity_create(actor=request.user, data=payload.dict(), request=request)
-    return 201, _out(activity)
+    return Status(201, _out(activity))
 
 
 @router.post("/community/activities/{activity_id}/signups", response={201: SignupOut})
@@ -113,22 +123,36 @@ def sign_up(request, activity_id: int, payload: SignupIn):
     if elder is None:
         raise NotFound()
     row = svc.signup(
-        actor=request.user, activity=activity, elder=elder, by_whom=payload.by_whom,
-        proxy_name=payload.proxy_name, request=request,
+        actor=request.user,
+        activity=activity,
+        elder=elder,
+        by_whom=payload.by_whom,
+        proxy_name=payload.proxy_name,
+        request=request,
     )
-    return 201, {
-        "id": row.pk, "activity_id": activity.pk, "elder_id": elder.pk,
-        "by_whom": row.by_whom, "attended": row.attended,
-    }
+    return Status(
+        201,
+        {
+            "id": row.pk,
+            "activity_id": activity.pk,
+            "elder_id": elder.pk,
+            "by_whom": row.by_whom,
+            "attended": row.attended,
+        },
+    )
 
 
 @router.post("/community/activities/{activity_id}/attendance", response=AttendanceOut)
 def attendance(request, activity_id: int, payload: AttendanceIn):
     activity = svc.activity_get(request.user, activity_id)
-    return {"present": svc.attendance_take(
-        actor=request.user, activity=activity, present_elder_ids=payload.present_elder_ids,
-        request=request,
-    )}
+    return {
+        "present": svc.attendance_take(
+            actor=request.user,
+            activity=activity,
+            present_elder_ids=payload.present_elder_ids,
+            request=request,
+        )
+    }
 
 
 _ = get_object_or_404

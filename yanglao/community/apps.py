@@ -13,7 +13,4 @@ class CommunityConfig(AppConfig):
         from .donations import verify_chain as verify_donations
 
         ledgers.register("donations", verify_donations)
-        try:
-            from . import workbench  # noqa: F401  (panels register)
-        except ImportError:  # pragma: no cover - before the workbench module exists
-            pass
+        from . import workbench  # noqa: F401  (panels register)

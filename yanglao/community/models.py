@@ -6,9 +6,8 @@ Each part keeps its models under its own comment heading below.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models  # noqa: F401
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-
 
 # Activities
 # The activity itself is ``yanglao.party.models.Activity`` (one activity model); sign-up,
@@ -60,9 +59,7 @@ class Signup(models.Model):
 
 
 class ActivityPhoto(models.Model):
-    activity = models.ForeignKey(
-        "party.Activity", on_delete=models.CASCADE, related_name="photos"
-    )
+    activity = models.ForeignKey("party.Activity", on_delete=models.CASCADE, related_name="photos")
     photo = models.FileField(_("照片"), upload_to="community/activities/%Y/%m/")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -73,8 +70,10 @@ class ActivityPhoto(models.Model):
         verbose_name = _("活动照片")
         verbose_name_plural = _("活动照片")
 
+    # Donations
 
-# Donations
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.photo.name}"
 
 
 class DonorKind(models.TextChoices):
@@ -205,9 +204,7 @@ class TeamMember(models.Model):
     class Meta:
         verbose_name = _("服务队队员")
         verbose_name_plural = _("服务队队员")
-        constraints = [
-            models.UniqueConstraint(fields=["team", "person"], name="team_member_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "person"], name="team_member_once")]
 
     def __str__(self) -> str:
         return self.person.name
@@ -244,6 +241,9 @@ class TeamService(models.Model):
         verbose_name = _("服务时长记录")
         verbose_name_plural = _("服务时长记录")
         ordering = ["-served_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.hours}h"
 
     @property
     def reference(self) -> str:
@@ -310,3 +310,6 @@ class Publication(models.Model):
         verbose_name = _("宣传发布记录")
         verbose_name_plural = _("宣传发布记录")
         ordering = ["-published_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.material_id} → {self.village_id}"

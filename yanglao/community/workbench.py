@@ -17,8 +17,12 @@ def isolation_panel(user) -> Panel | None:
         title=_("社区活动"),
         order=60,
         items=[
-            Item(_("长期未参加活动的老人"), count, reverse("community:isolated"),
-                 "warning" if count else ""),
+            Item(
+                _("长期未参加活动的老人"),
+                count,
+                reverse("community:isolated"),
+                "warning" if count else "",
+            ),
             Item(_("活动列表"), svc.activities(user).count(), reverse("community:activity_list")),
         ],
     )

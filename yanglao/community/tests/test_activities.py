@@ -21,7 +21,9 @@ def officer(make_user):
 def elders(officer):
     return [
         elder_services.elder_register(
-            actor=officer, name=f"老人{i}", region_code=VILLAGE,
+            actor=officer,
+            name=f"老人{i}",
+            region_code=VILLAGE,
             id_number=make_id_number(VILLAGE[:6], dt.date(1945, 1, 1), 100 + i),
         )
         for i in range(3)
@@ -32,8 +34,13 @@ def elders(officer):
 def activity(officer):
     return svc.activity_create(
         actor=officer,
-        data={"kind": "health_talk", "title": "健康讲座", "held_on": "2026-03-01",
-              "capacity": 2, "venue": "村委会"},
+        data={
+            "kind": "health_talk",
+            "title": "健康讲座",
+            "held_on": "2026-03-01",
+            "capacity": 2,
+            "venue": "村委会",
+        },
     )
 
 
@@ -44,8 +51,12 @@ def visitor_user(make_user, officer, elders):
     user = make_user("visitor", VILLAGE)
     county = officer
     visitor = pairing.visitor_register(
-        actor=county, name="李春梅", phone="13800001111", kind="volunteer",
-        region_code=VILLAGE, user=user,
+        actor=county,
+        name="李春梅",
+        phone="13800001111",
+        kind="volunteer",
+        region_code=VILLAGE,
+        user=user,
     )
     pairing.pair(actor=county, visitor=visitor, elders=[elders[0]], starts_on=dt.date(2026, 1, 1))
     return user
@@ -73,9 +84,12 @@ def test_an_elder_signs_up_once_and_capacity_is_enforced(officer, activity, elde
 def test_attendance_ticks_signed_up_and_adds_walk_ins(officer, activity, elders):
     svc.signup(actor=officer, activity=activity, elder=elders[0])
     svc.signup(actor=officer, activity=activity, elder=elders[1])
-    assert svc.attendance_take(
-        actor=officer, activity=activity, present_elder_ids=[elders[0].pk, elders[2].pk]
-    ) == 2
+    assert (
+        svc.attendance_take(
+            actor=officer, activity=activity, present_elder_ids=[elders[0].pk, elders[2].pk]
+        )
+        == 2
+    )
     rows = {s.elder_id: s for s in Signup.objects.filter(activity=activity)}
     assert rows[elders[0].pk].attended and not rows[elders[1].pk].attended
     assert rows[elders[2].pk].walk_in and rows[elders[2].pk].attended
@@ -98,7 +112,9 @@ def test_api_lists_and_creates(officer, api):
     )
     assert response.status_code == 201, response.content
     assert api.get("/api/v1/community/activities").json()["count"] == 1
-    bad = api.post("/api/v1/community/activities", {"kind": "x", "title": "", "held_on": "2026-03-02"})
+    bad = api.post(
+        "/api/v1/community/activities", {"kind": "x", "title": "", "held_on": "2026-03-02"}
+    )
     assert bad.status_code == 422 and "kind" in bad.json()["error"]["fields"]
 
 
