@@ -56,7 +56,7 @@ def _item(i: ServiceItem) -> ItemOut:
 
 @router.get("/services/items", response={200: list[ItemOut], **ERRORS}, summary="服务目录")
 def items(request: HttpRequest):
-    return [_item(i) for i in ServiceItem.objects.all()]
+    return [_item(i) for i in selectors.catalogue_items()]
 
 
 class ShareOut(Schema):
@@ -176,7 +176,7 @@ def order_create(request: HttpRequest, payload: OrderIn):
         elder = elder_for_visit(request.auth, payload.elder_id)
     else:
         elder = elder_get(request.auth, payload.elder_id)
-    item = ServiceItem.objects.filter(code=payload.item, active=True).first()
+    item = selectors.active_item(payload.item)
     order = services.order_create(
         actor=request.auth,
         elder=elder,

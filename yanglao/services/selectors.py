@@ -210,3 +210,97 @@ def counts_for_workbench(user) -> dict:
             status__in=(OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS)
         ).count(),
     }
+
+
+# The catalogue is national (no region), but reads still go through here.
+
+
+def catalogue_items(*, category: str = "") -> QuerySet[ServiceItem]:
+    qs = ServiceItem.objects.all()
+    return qs.filter(category=category) if category else qs
+
+
+def active_item(code: str) -> ServiceItem | None:
+    return ServiceItem.objects.filter(code=code or "", active=True).first()
+
+
+def item_get(pk: int) -> ServiceItem:
+    item = ServiceItem.objects.filter(pk=pk).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def provider_recent_orders(user, provider: Provider, limit: int = 20) -> list[Order]:
+    """A provider's latest orders: an officer sees those of their region, the provider's
+    own accounts all of them."""
+    qs = _base().filter(provider=provider)
+    if getattr(user, "role", "") in OFFICERS:
+        qs = scoped(qs, user, path_lookup="region_path")
+    elif provider.pk not in provider_ids_for(user):
+        return []
+    return list(qs.order_by("-created_at")[:limit])
+
+
+def volunteers_in_scope(user, limit: int = 300):
+    """Active volunteers of the user's region, to register one as a provider."""
+    from yanglao.visits.models import Visitor, VisitorKind
+
+    qs = Visitor.objects.filter(active=True, kind=VisitorKind.VOLUNTEER).select_related("person")
+    return scoped(qs, user, path_lookup="region_path")[:limit]
+
+
+def volunteer_person(user, raw) -> object | None:
+    """The Person of a volunteer in the user's region (by visitor id), or None."""
+    from yanglao.visits.models import Visitor
+
+    try:
+        pk = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    visitor = (
+        scoped(Visitor.objects.select_related("person"), user, path_lookup="region_path")
+        .filter(pk=pk)
+        .first()
+    )
+    return visitor.person if visitor else None
+
+
+def elders_matching(user, q: str) -> list:
+    """Active elders in scope matching a name, pinyin initials or ID tail (the request form)."""
+    qs = scoped(
+        _elder_model().objects.select_related("person", "region"), user, path_lookup="region_path"
+    )
+    qs = qs.filter(status="active")
+    q = q.strip()
+    if not q:
+        return []
+    low = q.lower()
+    return list(
+        qs.filter(
+            Q(person__name__contains=q)
+            | Q(person__name_initials__startswith=low)
+            | Q(person__name_pinyin__startswith=low)
+            | Q(person__id_tail=q)
+        ).order_by("person__name", "pk")[:20]
+    )
+
+
+def elder_in_scope(user, elder_id):
+    """An elder the user may ask a service for: a visitor's paired elder, else in scope."""
+    from yanglao.visits.selectors import elder_for_visit
+
+    if getattr(user, "role", "") == "visitor":
+        return elder_for_visit(user, int(elder_id))
+    return get_in_scope(
+        _elder_model().objects.select_related("person", "region"),
+        user,
+        path_lookup="region_path",
+        pk=int(elder_id),
+    )
+
+
+def _elder_model():
+    from yanglao.elders.models import Elder
+
+    return Elder

@@ -21,8 +21,6 @@ from yanglao.core import audit
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, Forbidden, error_response, error_text, record_refusal
 from yanglao.core.paging import paginate, query_without_page
-from yanglao.core.scope import get_in_scope, scoped
-from yanglao.elders.models import Elder, ElderStatus
 
 from . import dispatch, links, selectors, services, survey
 from .models import (
@@ -34,7 +32,6 @@ from .models import (
     ProviderKind,
     QualificationKind,
     RatingChannel,
-    ServiceItem,
 )
 
 OFFICERS = services.OFFICERS
@@ -58,36 +55,8 @@ def _aware(raw: str) -> dt.datetime | None:
     return value
 
 
-def _elders_matching(user, q: str):
-    qs = scoped(Elder.objects.select_related("person", "region"), user, path_lookup="region_path")
-    qs = qs.filter(status=ElderStatus.ACTIVE)
-    q = q.strip()
-    if not q:
-        return []
-    low = q.lower()
-    from django.db.models import Q
-
-    return list(
-        qs.filter(
-            Q(person__name__contains=q)
-            | Q(person__name_initials__startswith=low)
-            | Q(person__name_pinyin__startswith=low)
-            | Q(person__id_tail=q)
-        ).order_by("person__name", "pk")[:20]
-    )
-
-
-def _elder_in_scope(user, elder_id) -> Elder:
-    from yanglao.visits.selectors import elder_for_visit
-
-    if user.role == Role.VISITOR:
-        return elder_for_visit(user, int(elder_id))
-    return get_in_scope(
-        Elder.objects.select_related("person", "region"),
-        user,
-        path_lookup="region_path",
-        pk=int(elder_id),
-    )
+_elders_matching = selectors.elders_matching
+_elder_in_scope = selectors.elder_in_scope
 
 
 @role_required(OFFICERS)
@@ -163,7 +132,7 @@ def order_new(request):
     if request.method == "POST" and elder is not None:
         post = request.POST
         values = post
-        item = ServiceItem.objects.filter(code=post.get("item", ""), active=True).first()
+        item = selectors.active_item(post.get("item", ""))
         try:
             order = services.order_create(
                 actor=request.user,
@@ -413,9 +382,7 @@ def provider_detail(request, pk: int):
     except DomainError as error:
         return error_response(request, error)
     today = timezone.localdate()
-    recent = Order.objects.filter(provider=provider).select_related("elder__person", "item")
-    if request.user.role in OFFICERS:
-        recent = scoped(recent, request.user, path_lookup="region_path")
+    recent = selectors.provider_recent_orders(request.user, provider)
     return render(
         request,
         "services/provider_detail.html",
@@ -425,7 +392,7 @@ def provider_detail(request, pk: int):
             "areas": provider.areas.all(),
             "qualifications": provider.qualifications.all(),
             "expiring": selectors.expiring_qualifications(provider),
-            "recent": recent.order_by("-created_at")[:20],
+            "recent": recent,
             "today": today,
             "can_edit": request.user.role in OFFICERS,
             "work_days": [WEEKDAYS[int(d) - 1] for d in provider.work_days],
@@ -534,13 +501,7 @@ def provider_edit(request, pk: int | None = None):
         }
         for q in (quals + [None] * (5 - len(quals)))[:5]
     ]
-    from yanglao.visits.models import Visitor, VisitorKind
-
-    volunteers = scoped(
-        Visitor.objects.filter(active=True, kind=VisitorKind.VOLUNTEER).select_related("person"),
-        request.user,
-        path_lookup="region_path",
-    )[:300]
+    volunteers = selectors.volunteers_in_scope(request.user)
     return render(
         request,
         "services/provider_form.html",
@@ -561,22 +522,12 @@ def provider_edit(request, pk: int | None = None):
 
 
 def _volunteer_person(user, raw: str):
-    from yanglao.visits.models import Visitor
-
-    try:
-        visitor = scoped(Visitor.objects.all(), user, path_lookup="region_path").get(
-            pk=int(raw or 0)
-        )
-    except (ValueError, Visitor.DoesNotExist):
-        return None
-    return visitor.person
+    return selectors.volunteer_person(user, raw)
 
 
 @role_required(EVERYONE)
 def catalogue(request):
-    items = ServiceItem.objects.all()
-    if request.GET.get("category"):
-        items = items.filter(category=request.GET["category"])
+    items = selectors.catalogue_items(category=request.GET.get("category", ""))
     groups = [
         (code, label, [i for i in items if i.category == code]) for code, label in Category.choices
     ]
@@ -593,9 +544,10 @@ def catalogue(request):
 
 @role_required(frozenset(services.CATALOGUE_EDITORS))
 def item_edit(request, pk: int):
-    item = ServiceItem.objects.filter(pk=pk).first()
-    if item is None:
-        raise Http404
+    try:
+        item = selectors.item_get(pk)
+    except DomainError as error:
+        return error_response(request, error)
     errors: dict = {}
     if request.method == "POST":
         post = request.POST
