@@ -879,6 +879,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/community/activities/{activity_id}/attendance"): Case(
         path={"activity_id": sibling_activity}, body={"present_elder_ids": []}
     ),
+    ("GET", "/api/v1/community/activities/{activity_id}"): Case(
+        path={"activity_id": sibling_activity}
+    ),
+    ("POST", "/api/v1/community/activities/{activity_id}/close"): Case(
+        path={"activity_id": sibling_activity}, body={"summary": "越权小结"}
+    ),
+    ("GET", "/api/v1/community/isolated-elders"): Case(list_check="elder_items"),
+    ("GET", "/api/v1/community/counts"): Case(query={"region": "141125"}),
 }
 
 

@@ -162,8 +162,28 @@ def activity_create(*, actor, data: dict, request=None) -> Activity:
                 raise ValueError
         except (TypeError, ValueError):
             errors["capacity"] = [_("名额应为正整数，不限名额请留空")]
+    facility = None
+    facility_id = data.get("facility_id")
+    if facility_id not in (None, ""):
+        from yanglao.facilities.models import Facility
+
+        try:
+            facility = (
+                scoped(Facility.objects.select_related("region"), actor, path_lookup="region_path")
+                .filter(pk=int(facility_id))
+                .first()
+            )
+        except (TypeError, ValueError):
+            facility = None
+        if facility is None:
+            errors["facility_id"] = [_("机构不存在或不在您的辖区")]
     code = (data.get("region_code") or "").strip()
-    region = Region.objects.filter(code=code).first() if code else getattr(actor, "region", None)
+    if code:
+        region = Region.objects.filter(code=code).first()
+    elif facility is not None:
+        region = facility.region
+    else:
+        region = getattr(actor, "region", None)
     if region is None:
         errors["region_code"] = [_("请选择活动所在区划")]
     if errors:
@@ -180,6 +200,7 @@ def activity_create(*, actor, data: dict, request=None) -> Activity:
             starts_at=starts_at,
             capacity=capacity,
             organizer=(data.get("organizer") or "").strip()[:80],
+            facility=facility,
             created_by=actor,
         )
         audit.record(
@@ -221,6 +242,72 @@ def signup(
         raise ValidationFailed(fields={"proxy_name": [_("请填写代报的家属姓名")]})
     if not may_sign_up(actor, elder):
         raise Forbidden(_("您只能为结对的老人或本辖区的老人报名"))
+    if proxy_name == "" and by_whom == SignupBy.VISITOR:
+        visitor = visitor_for_user(actor)
+        proxy_name = visitor.person.name if visitor and visitor.person_id else actor.get_username()
+    return _sign_up(
+        actor=actor,
+        activity=activity,
+        elder=elder,
+        by_whom=by_whom,
+        proxy_name=proxy_name,
+        request=request,
+    )
+
+
+def upcoming_for_elder(elder: Elder, *, today: dt.date | None = None) -> list[Activity]:
+    """Open activities an elder may join: held from today on, by the elder's village or a
+    region above it (a town's, a county's), soonest first, with the places taken."""
+    today = today or timezone.localdate()
+    parts = elder.region_path.split(".")
+    paths = [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
+    return list(
+        Activity.objects.filter(
+            region_path__in=paths,
+            kind__in=[k.value for k in COMMUNITY_KINDS],
+            held_on__gte=today,
+            closed_at__isnull=True,
+        )
+        .annotate(signed=Count("signups", filter=Q(signups__cancelled=False), distinct=True))
+        .order_by("held_on", "starts_at", "pk")[:20]
+    )
+
+
+def signup_by_link(*, link, activity: Activity, request=None) -> Signup:
+    """报名 from the elder's own page (服务申请链接): the elder or the family member the
+    link was made for; the link is the authority, so no account is needed."""
+    elder = link.elder
+    if activity.pk not in {a.pk for a in upcoming_for_elder(elder)}:
+        raise NotFound()
+    for_self = (link.for_relation or "") in ("", _("本人"), "本人")
+    return _sign_up(
+        actor=None,
+        activity=activity,
+        elder=elder,
+        by_whom=SignupBy.SELF if for_self else SignupBy.FAMILY,
+        proxy_name="" if for_self else f"{link.for_name}（{link.for_relation}）",
+        request=request,
+    )
+
+
+def cancel_by_link(*, link, activity: Activity, request=None) -> Signup:
+    row = Signup.objects.filter(activity=activity, elder=link.elder, cancelled=False).first()
+    if row is None or activity.closed_at is not None:
+        raise NotFound()
+    row.cancelled = True
+    row.save(update_fields=["cancelled"])
+    audit.record(
+        actor=None,
+        action="community.signup_cancel",
+        obj=row,
+        region=link.elder.region,
+        request=request,
+        username=f"link:{link.for_name}"[:150],
+    )
+    return row
+
+
+def _sign_up(*, actor, activity, elder, by_whom, proxy_name, request=None) -> Signup:
     if not in_subtree(elder.region_path, activity.region_path) and not in_subtree(
         activity.region_path, elder.region_path
     ):
@@ -230,9 +317,6 @@ def signup(
         raise ValidationFailed(fields={"elder": [_("该老人档案已注销或迁出")]})
     if activity.closed_at is not None:
         raise Conflict(_("活动已结束，不能再报名"))
-    if proxy_name == "" and by_whom == SignupBy.VISITOR:
-        visitor = visitor_for_user(actor)
-        proxy_name = visitor.person.name if visitor and visitor.person_id else actor.get_username()
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         existing = Signup.objects.filter(activity=activity, elder=elder).first()
@@ -266,6 +350,7 @@ def signup(
             region=elder.region,
             detail={"activity": activity.pk, "by_whom": by_whom},
             request=request,
+            username=None if actor is not None else f"link:{proxy_name or elder.person.name}",
         )
     return row
 

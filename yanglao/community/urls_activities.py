@@ -7,4 +7,5 @@ urlpatterns = [
     path("activities/isolated/", views.isolated_list, name="isolated"),
     path("activities/new/", views.activity_new, name="activity_new"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("counts/", views.counts_page, name="counts"),
 ]

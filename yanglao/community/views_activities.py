@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.decorators import role_required
+from yanglao.core.exports import Column, xlsx_response
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.party.models import ActivityKind
 
 from . import activities as svc
+
+ACTIVITY_COLUMNS = [
+    Column(_("日期"), lambda a: a.held_on.isoformat(), 12),
+    Column(_("开始时间"), lambda a: a.starts_at.strftime("%H:%M") if a.starts_at else "", 10),
+    Column(_("标题"), lambda a: a.title, 30),
+    Column(_("类型"), lambda a: a.get_kind_display(), 18),
+    Column(_("区划"), lambda a: f"{a.region.name}（{a.region_id}）", 28),
+    Column(_("地点"), lambda a: a.venue, 20),
+    Column(_("组织者"), lambda a: a.organizer, 16),
+    Column(_("名额"), lambda a: a.capacity or "", 8),
+    Column(_("报名人数"), lambda a: a.signed, 10),
+    Column(_("已结束"), lambda a: _("是") if a.closed_at else _("否"), 8),
+]
 
 
 @role_required(svc.READERS)
@@ -23,6 +38,17 @@ def activity_list(request):
         region_code=g.get("region", ""),
     )
     kinds = [(k.value, k.label) for k in svc.COMMUNITY_KINDS]
+    if g.get("export") == "xlsx":
+        return xlsx_response(
+            request=request,
+            actor=request.user,
+            title=_("社区活动"),
+            filename="activities",
+            columns=ACTIVITY_COLUMNS,
+            rows=qs.iterator(),
+            filters={k: v for k, v in g.items() if k not in ("export", "page") and v},
+            object_type="Activity",
+        )
     return render(
         request,
         "community/activity_list.html",
@@ -77,6 +103,33 @@ def request_role(user) -> str:
     return getattr(user, "role", "")
 
 
+def _region_choices(user) -> list:
+    """The user's region and up to two levels below it (to village), indented."""
+    from yanglao.regions.models import Region
+
+    top = user.region
+    rows = list(
+        Region.objects.filter(
+            svc.path_q(top.path, "path"), level__lte=min(top.level + 2, 5), valid_to__isnull=True
+        )
+        .only("code", "name", "level", "path")
+        .order_by("path")[:800]
+    )
+    for r in rows:
+        r.indent = "\u3000" * (r.level - top.level)
+    return rows
+
+
+def _facility_choices(user) -> list:
+    from yanglao.facilities.models import Facility
+
+    return list(
+        svc.scoped(
+            Facility.objects.select_related("region"), user, path_lookup="region_path"
+        ).order_by("region_path", "name")[:300]
+    )
+
+
 @role_required(svc.OFFICERS)
 def activity_new(request):
     from django.contrib import messages
@@ -104,6 +157,8 @@ def activity_new(request):
             "values": values,
             "errors": errors,
             "kinds": [(k.value, k.label) for k in svc.COMMUNITY_KINDS],
+            "regions": _region_choices(request.user),
+            "facilities": _facility_choices(request.user),
         },
         status=422 if errors else 200,
     )
@@ -182,4 +237,58 @@ def activity_detail(request, pk: int):
             "by_choices": svc.SignupBy.choices,
         },
         status=status,
+    )
+
+
+COUNT_COLUMNS = [
+    Column(_("区划"), lambda f: f"{f.region.name}（{f.region.code}）", 28),
+    Column(_("活动场次"), lambda f: f.activities, 10),
+    Column(_("参加人次"), lambda f: f.attendances, 10),
+    Column(_("中心/机构活动"), lambda f: f.centre_activities, 12),
+    Column(_("应开展主题活动"), lambda f: f.themed_required, 12),
+    Column(_("已开展主题活动"), lambda f: f.themed_held, 12),
+    Column(_("未完成的党组织"), lambda f: f.themed_orgs_short, 12),
+    Column(_("志愿服务时长（小时）"), lambda f: f.volunteer_hours, 14),
+    Column(_("收到捐赠（元）"), lambda f: f.donations_received, 14),
+    Column(_("捐赠支出（元）"), lambda f: f.donations_spent, 14),
+]
+
+
+@role_required(svc.OFFICERS | {"party_officer"})
+def counts_page(request):
+    from django.utils.dateparse import parse_date
+
+    from yanglao.core.errors import DomainError, error_response
+
+    from . import counts
+
+    g = request.GET
+    try:
+        view = counts.counts(
+            request.user,
+            region_code=g.get("region", ""),
+            date_from=parse_date(g.get("date_from") or "") if g.get("date_from") else None,
+            date_to=parse_date(g.get("date_to") or "") if g.get("date_to") else None,
+        )
+    except (DomainError, ValueError) as error:
+        if isinstance(error, ValueError):
+            error = svc.ValidationFailed(fields={"date_from": [_("日期格式应为 YYYY-MM-DD")]})
+        return error_response(request, error)
+    if g.get("export") == "xlsx":
+        return xlsx_response(
+            request=request,
+            actor=request.user,
+            title=_("社区生活统计"),
+            filename="community-counts",
+            columns=COUNT_COLUMNS,
+            rows=[view.total, *view.rows],
+            filters={k: v for k, v in g.items() if k != "export" and v},
+            object_type="Region",
+        )
+    from yanglao.regions.views import crumbs_for
+
+    return render(
+        request,
+        "community/counts.html",
+        {"view": view, "params": g, "crumbs": crumbs_for(view.region, request.user)},
     )

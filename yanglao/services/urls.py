@@ -26,6 +26,17 @@ public_urlpatterns = [
     path("survey/<str:token>/", views.public_survey, name="public_survey"),
 ]
 
+# The elder's own activity sign-up page hangs on the same link (community/views_public.py).
+from yanglao.community import views_public as community_public  # noqa: E402
+
+public_urlpatterns.append(
+    path(
+        "r/<str:token>/activities/",
+        community_public.public_activities,
+        name="public_activities",
+    )
+)
+
 # Meal aid and hospital appointments (views_meals.py, views_appointments.py).
 from . import views_appointments, views_meals  # noqa: E402
 

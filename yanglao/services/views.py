@@ -684,6 +684,7 @@ def public_request(request, token: str):
         {
             "elder": elder,
             "link": link,
+            "link_token": token,
             "helps": [(h, label, [i for i in items if i.help == h]) for h, label in Help.choices],
             "days": days,
             "errors": errors,

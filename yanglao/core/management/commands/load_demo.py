@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.demo.assessments import load_assessments, load_care_plans
+from yanglao.demo.community_activities import load_activities
 from yanglao.demo.community_donations import load_donations
 from yanglao.demo.community_teams import load_teams
 from yanglao.demo.elders import load_elders
@@ -91,6 +92,12 @@ class Command(BaseCommand):
         funded = load_funding()
         if funded:
             self.stdout.write(f"funding: {funded} grants in the ledger")
+        held = load_activities()
+        if held:
+            self.stdout.write(
+                "community: {activities} activities held, {upcoming} open for sign-up, "
+                "{signups} sign-ups, {attended} attendances".format(**held)
+            )
         donated = load_donations()
         if donated:
             self.stdout.write(f"donations: {donated} gifts in the ledger")
