@@ -358,6 +358,8 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest spreadsheet an upload page takes (core/uploads.py; the elder import has its own).
+YANGLAO_SHEET_MAX_BYTES = env_int("YANGLAO_SHEET_MAX_MB", 50, minimum=1) * 1024 * 1024
 
 # The national region tree shipped beside the project (../shared/data/regions).
 REGION_DATA_DIR = Path(env_str("YANGLAO_REGION_DATA", str(PACKAGE_DIR / "regions" / "data")))

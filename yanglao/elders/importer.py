@@ -79,6 +79,7 @@ from yanglao.core.errors import ValidationFailed
 from yanglao.core.exports import neutralise
 from yanglao.core.models import Outcome
 from yanglao.core.pinyin import to_pinyin
+from yanglao.core.uploads import check_zip, unzipped_max_bytes
 from yanglao.people.idnumbers import IdNumberError, parse_id_number
 from yanglao.people.models import Person
 from yanglao.people.services import ID_PURPOSE, id_hash
@@ -97,6 +98,9 @@ from .models import (
 from .services import MIN_AGE, age_on, region_full_name
 
 log = logging.getLogger(__name__)
+
+# The largest file the import takes (the upload page refuses bigger ones).
+MAX_FILE_BYTES = 300 * 1024 * 1024
 
 # ---------------------------------------------------------------- the columns
 
@@ -637,11 +641,34 @@ def _iter_csv(path: str | Path) -> tuple[int, Iterator[tuple[int, list[str]]]]:
     return lines, rows()
 
 
+def _calamine_after(
+    path: str | Path, rows: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    """The streaming reader's rows; where it meets what it does not read exactly (a
+    formula cell, say) while iterating, calamine goes on from the next row (both number
+    rows as the sheet does)."""
+    last = 0
+    try:
+        for row_no, cells in rows:
+            last = row_no
+            yield row_no, cells
+    except UnsupportedSheet:
+        _estimate, again = _iter_calamine(path)
+        for row_no, cells in again:
+            if row_no > last:
+                yield row_no, cells
+
+
 def open_rows(path: str | Path, filename: str) -> tuple[int, Iterator[tuple[int, list[str]]]]:
     """(estimated rows, iterator of (row number, cells)) for a .xlsx, .xls, .ods or .csv."""
     name = filename.lower()
     if name.endswith(".csv"):
         return _iter_csv(path)
+    if name.endswith((".xlsx", ".xlsm", ".ods")):
+        # Inflate every member once, counting bytes, before anything parses it: a zip
+        # bomb (or a directory lying about sizes) is refused here, not in memory later.
+        with open(path, "rb") as handle:
+            check_zip(handle, field="file", max_total=unzipped_max_bytes(MAX_FILE_BYTES))
     if name.endswith((".xlsx", ".xlsm")):
         try:
             estimate, rows = iter_xlsx(path)
@@ -649,7 +676,7 @@ def open_rows(path: str | Path, filename: str) -> tuple[int, Iterator[tuple[int,
             return _iter_calamine(path)
         except (zipfile.BadZipFile, OSError):
             raise ValidationFailed(fields={"file": [_("无法读取该表格文件，请检查格式")]}) from None
-        return estimate, rows
+        return estimate, _calamine_after(path, rows)
     if name.endswith((".xls", ".ods")):
         return _iter_calamine(path)
     raise ValidationFailed(fields={"file": [_("只接受 .xlsx 或 .csv 文件")]})

@@ -135,7 +135,12 @@ def import_sheet(request):
                     "headers": sheet.headers,
                     "rows": [[*row, reason] for row, reason in rejected],
                 }
-    return render(request, "regions/import.html", {"form": form, "result": result})
+    return render(
+        request,
+        "regions/import.html",
+        {"form": form, "result": result},
+        status=422 if form.errors else 200,
+    )
 
 
 def _cell_getter(index: int):

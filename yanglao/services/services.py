@@ -18,6 +18,7 @@ from yanglao.accounts.roles import VISIT_OFFICERS, Role
 from yanglao.core import audit
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.scope import in_subtree
+from yanglao.core.uploads import image_ok
 from yanglao.elders.models import ElderStatus
 from yanglao.policy.selectors import lookup_param
 from yanglao.regions.models import Region
@@ -113,11 +114,7 @@ def _coordinate(value, field: str, low: int, high: int) -> Decimal | None:
 
 
 def _photo_ok(photo) -> bool:
-    if photo.size > PHOTO_MAX_BYTES:
-        return False
-    head = photo.read(8)
-    photo.seek(0)
-    return head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
+    return image_ok(photo, max_bytes=PHOTO_MAX_BYTES)
 
 
 def _write_shares(order: Order, on: dt.date) -> None:

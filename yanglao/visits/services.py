@@ -15,6 +15,7 @@ from yanglao.accounts.roles import Role
 from yanglao.core import audit
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.scope import in_subtree
+from yanglao.core.uploads import image_ok
 from yanglao.elders.models import ElderStatus
 from yanglao.policy.selectors import lookup_param
 from yanglao.regions.models import Region
@@ -50,11 +51,7 @@ def allowed_methods(region: Region, on: dt.date | None = None) -> list[str]:
 
 
 def _photo_ok(photo) -> bool:
-    if photo.size > PHOTO_MAX_BYTES:
-        return False
-    head = photo.read(8)
-    photo.seek(0)
-    return head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
+    return image_ok(photo, max_bytes=PHOTO_MAX_BYTES)
 
 
 def _coordinate(value, low: int, high: int):

@@ -158,7 +158,9 @@ def test_a_photo_is_kept_and_shown_only_in_scope(
 
     settings.MEDIA_ROOT = tmp_path
     client.force_login(county)
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    from tests.files import png as tiny_png
+
+    png = tiny_png()
     data = {
         "method": "door",
         "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if sheet:
             data = sheet.read_bytes()
             try:
-                parsed = read_sheet(io.BytesIO(data), sheet.name)
+                parsed = read_sheet(io.BytesIO(data), sheet.name, max_bytes=None)
                 created, updated, rejected = services.region_import_sheet(
                     actor=None, sheet=parsed, file_hash=file_sha256(data), filename=sheet.name
                 )
