@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "yanglao.funding",
     "yanglao.planning",
     "yanglao.community",
+    "yanglao.insights",
     "yanglao.timebank",
 ]
 

@@ -3,17 +3,28 @@ sees the alerts of the elders paired with them)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from yanglao.accounts.roles import Role
 from yanglao.core.errors import NotFound
-from yanglao.core.scope import get_in_scope, scoped
+from yanglao.core.scope import get_in_scope, path_q, scoped
+from yanglao.regions.models import Region
 
 from .models import Alert, AlertStatus, Device
 
 
-def alerts_for(user, *, status: str = "", level: str = "", source: str = "") -> QuerySet[Alert]:
+def alerts_for(
+    user,
+    *,
+    status: str = "",
+    level: str = "",
+    source: str = "",
+    region_code: str = "",
+    since: dt.date | None = None,
+) -> QuerySet[Alert]:
     if getattr(user, "role", None) == Role.VISITOR:
         from yanglao.visits.pairing import active_pairings
 
@@ -31,6 +42,11 @@ def alerts_for(user, *, status: str = "", level: str = "", source: str = "") -> 
         qs = qs.filter(level=level)
     if source:
         qs = qs.filter(source=source)
+    if region_code:  # a region below the scope (the dashboard's drill-down links here)
+        region = Region.objects.filter(code=region_code).only("path").first()
+        qs = qs.filter(path_q(region.path, "region_path")) if region else qs.none()
+    if since:  # raised on or after this day (Asia/Shanghai)
+        qs = qs.filter(raised_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)))
     open_first = Case(
         When(status=AlertStatus.OPEN, then=Value(0)),
         When(status=AlertStatus.RESOLVED, then=Value(2)),

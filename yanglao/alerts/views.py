@@ -49,7 +49,19 @@ def alert_list(request):
     status = request.GET.get("status", "unresolved")
     level = request.GET.get("level", "")
     source = request.GET.get("source", "")
-    qs = selectors.alerts_for(request.user, status=status, level=level, source=source)
+    region_code = request.GET.get("region", "").strip()[:15]
+    try:
+        since = dt.date.fromisoformat(request.GET.get("since", "").strip() or "x")
+    except ValueError:
+        since = None
+    qs = selectors.alerts_for(
+        request.user,
+        status=status,
+        level=level,
+        source=source,
+        region_code=region_code,
+        since=since,
+    )
     page = paginate(request, qs)
     now = timezone.now()
     rows = [
@@ -68,6 +80,8 @@ def alert_list(request):
             "statuses": [("unresolved", _("未解除")), *AlertStatus.choices],
             "levels": AlertLevel.choices,
             "sources": AlertSource.choices,
+            "region_code": region_code,
+            "since": since,
             "step_label": services.step_label,
             "qs": query_without_page(request),
         },

@@ -33,6 +33,15 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("工作台"), "dashboard:workbench", None, "home", "/workbench"),
+    NavItem(
+        _("区域概览"),
+        "insights:home",
+        frozenset(
+            {Role.CITY_ADMIN, Role.COUNTY_ADMIN, Role.TOWNSHIP_OFFICER, Role.VILLAGE_OFFICER}
+        ),
+        "chart",
+        "/insights",
+    ),
     NavItem(_("我的探访"), "visits:my_week", frozenset({Role.VISITOR}), "walk", "/visits/my"),
     NavItem(_("老年人档案"), "elders:list", ELDER_READERS, "users", "/elders"),
     NavItem(_("探访"), "visits:overdue", VISIT_OFFICERS, "clock", "/visits"),

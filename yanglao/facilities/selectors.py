@@ -12,7 +12,7 @@ from yanglao.core.scope import get_in_scope, path_q, scoped
 from yanglao.regions.models import Region
 
 from . import compliance, standards
-from .models import Facility
+from .models import Facility, FacilityStatus
 
 READERS = frozenset(
     {
@@ -23,6 +23,11 @@ READERS = frozenset(
         Role.PARTY_OFFICER,
     }
 )
+
+
+# A pseudo-status of the list: in service (operating or suspended), as the bed measures
+# (facilities.measures.operating) count on today.
+IN_SERVICE = "in_service"
 
 
 def visible(user) -> QuerySet[Facility]:
@@ -51,7 +56,9 @@ def facilities(
         qs = qs.filter(type=type)
     if ownership:
         qs = qs.filter(ownership=ownership)
-    if status:
+    if status == IN_SERVICE:  # operating or suspended: what the bed measures count
+        qs = qs.filter(status__in=(FacilityStatus.OPERATING, FacilityStatus.SUSPENDED))
+    elif status:
         qs = qs.filter(status=status)
     q = (q or "").strip()
     if q:

@@ -87,7 +87,10 @@ def facility_list(request):
             "params": g,
             "types": FacilityType.choices,
             "ownerships": Ownership.choices,
-            "statuses": FacilityStatus.choices,
+            "statuses": [
+                *FacilityStatus.choices,
+                (selectors.IN_SERVICE, _("运营中（含暂停）")),
+            ],
             "can_create": request.user.role in services.OFFICERS,
         },
     )

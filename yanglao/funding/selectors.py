@@ -16,7 +16,7 @@ from yanglao.accounts.roles import Role
 from yanglao.core import audit
 from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Outcome
-from yanglao.core.scope import get_in_scope, scoped
+from yanglao.core.scope import get_in_scope, path_q, scoped
 from yanglao.facilities.compliance import source_of
 from yanglao.facilities.measures_sanming import registered_centre_coverage
 from yanglao.facilities.models import Facility, FacilityType
@@ -232,6 +232,7 @@ def grant_states(
     year: int | None = None,
     grant: uuid.UUID | None = None,
     today: dt.date | None = None,
+    region_code: str = "",
 ) -> list[GrantState]:
     """The grants in the caller's scope, folded from their lines, with the flags: spending
     outside the allowed uses, a county match not paid by its deadline."""
@@ -243,6 +244,9 @@ def grant_states(
         qs = qs.filter(year=year)
     if grant:
         qs = qs.filter(grant=grant)
+    if region_code:  # a region below the scope (the dashboard's drill-down links here)
+        region = Region.objects.filter(code=region_code).only("path").first()
+        qs = qs.filter(path_q(region.path, "region_path")) if region else qs.none()
     states: dict[uuid.UUID, GrantState] = {}
     rules_cache: dict[tuple, object] = {}
     for line in qs.order_by("seq"):

@@ -137,13 +137,20 @@ def grants(request):
         except DomainError as error:
             errors = error.fields or {"form": [error_text(error)]}
     year = _year(request.GET.get("year"))
-    states = selectors.grant_states(request.user, year=year)
+    region_code = request.GET.get("region", "").strip()[:15]
+    status = request.GET.get("status", "")
+    status = status if status in GrantStatus.values else ""
+    states = selectors.grant_states(request.user, year=year, region_code=region_code)
+    if status:
+        states = [s for s in states if s.status == status]
     return render(
         request,
         "funding/grants.html",
         {
             "states": states,
             "year": year or "",
+            "region_code": region_code,
+            "status": status,
             "missed": [s for s in states if s.match_missed],
             "outside": [s for s in states if s.outside_uses],
             "can_write": _can_write(request),

@@ -140,13 +140,28 @@ def visits_for(user, *, region_code=None, week=None, method="", worst="", elder_
     return qs.select_related("elder__person", "visitor__person").order_by("-visited_at", "-id")
 
 
-def follow_ups_for(user, *, status: str = FollowUpStatus.OPEN, mine: bool = False):
+def follow_ups_for(
+    user,
+    *,
+    status: str = FollowUpStatus.OPEN,
+    mine: bool = False,
+    region_code: str = "",
+    kind: str = "",
+    overdue_on: dt.date | None = None,
+):
     if mine:
         qs = FollowUp.objects.filter(assignee=user)
     else:
         qs = scoped(FollowUp.objects.all(), user, path_lookup="region_path")
     if status:
         qs = qs.filter(status=status)
+    if region_code:  # a region below the scope (the dashboard's drill-down links here)
+        region = Region.objects.filter(code=region_code).only("path").first()
+        qs = qs.filter(path_q(region.path, "region_path")) if region else qs.none()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if overdue_on:  # past their deadline on that day
+        qs = qs.filter(due_on__lt=overdue_on)
     return qs.select_related("elder__person", "assignee", "visit").order_by("due_on", "id")
 
 

@@ -20,7 +20,7 @@ from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import get_in_scope, scoped
 
 from . import pairing, schedule, selectors, services
-from .models import Finding, FollowUpStatus, VisitMethod, VisitorKind
+from .models import Finding, FollowUpKind, FollowUpStatus, VisitMethod, VisitorKind
 
 OFFICERS = pairing.PAIRING_WRITERS
 EVERYONE = OFFICERS | {Role.VISITOR}
@@ -217,7 +217,19 @@ def follow_ups(request):
     status = request.GET.get("status", FollowUpStatus.OPEN)
     if status not in (*FollowUpStatus.values, ""):
         status = FollowUpStatus.OPEN
-    page = paginate(request, selectors.follow_ups_for(request.user, status=status, mine=mine))
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in FollowUpKind.values else ""
+    region_code = request.GET.get("region", "").strip()[:15]
+    overdue = request.GET.get("overdue") == "1"
+    qs = selectors.follow_ups_for(
+        request.user,
+        status=status,
+        mine=mine,
+        region_code=region_code,
+        kind=kind,
+        overdue_on=timezone.localdate() if overdue else None,
+    )
+    page = paginate(request, qs)
     return render(
         request,
         "visits/follow_ups.html",
@@ -225,6 +237,10 @@ def follow_ups(request):
             "page": page,
             "status": status,
             "statuses": FollowUpStatus.choices,
+            "kind": kind,
+            "kinds": FollowUpKind.choices,
+            "region_code": region_code,
+            "overdue": overdue,
             "mine": mine,
             "today": timezone.localdate(),
             "qs": query_without_page(request),
