@@ -982,6 +982,46 @@ CASES.update(
 )
 
 
+def sibling_feed_batch(ctx):
+    """A nursing-home feed batch of a home in 柳林县."""
+    if "sibling_feed_batch" not in ctx:
+        import datetime as dt
+
+        from yanglao.facilities.models import Facility
+        from yanglao.interop.models import FeedBatch
+
+        sibling_facility(ctx)
+        home: Facility = ctx["sibling_facility"]
+        ctx["sibling_feed_batch"] = FeedBatch.objects.create(
+            facility=home, region_path=home.region_path, kind="beds", as_of=dt.date(2026, 1, 2)
+        )
+    return ctx["sibling_feed_batch"].pk
+
+
+CASES.update(
+    {
+        ("POST", "/api/v1/interop/facilities/{facility_id}/residents"): Case(
+            path=FACILITY_ID,
+            body={"residents": [{"id_number": "141125194501011236", "name": "张三"}]},
+        ),
+        ("POST", "/api/v1/interop/facilities/{facility_id}/beds"): Case(
+            path=FACILITY_ID, body={"total": 10, "occupied": 5}
+        ),
+        ("GET", "/api/v1/interop/facilities/{facility_id}/residents"): Case(path=FACILITY_ID),
+        ("GET", "/api/v1/interop/batches"): Case(
+            setup=sibling_feed_batch, list_check="ids:sibling_feed_batch"
+        ),
+        ("GET", "/api/v1/interop/batches/{batch_id}"): Case(
+            path={"batch_id": sibling_feed_batch}
+        ),
+        ("GET", "/api/v1/interop/fhir/elders/{elder_id}"): Case(path=ELDER_ID),
+        ("GET", "/api/v1/interop/exports/{kind}"): Case(
+            path={"kind": "elders"}, query={"region": SIBLING}
+        ),
+        ("GET", "/api/v1/interop/code-tables"): Case(list_check="global"),
+    }
+)
+
 def operations() -> set[tuple[str, str]]:
     schema = ninja_api.get_openapi_schema()
     ops = set()

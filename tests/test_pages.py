@@ -55,6 +55,9 @@ PAGES = [
     ("/funding/evaluation/", "city_admin", "3504", "县级评估奖补"),
     ("/funding/budget/", "county_admin", "141129", "预算测算"),
     ("/funding/budget/?year=2021&provides_meals=yes", "county_admin", "141129", "假设取值"),
+    ("/interop/", "county_admin", "141129", "机构系统报送"),
+    ("/interop/", "facility_operator", "141129100", "还没有报送批次"),
+    ("/interop/exports/", "township_officer", "141129101", "代码表"),
 ]
 
 

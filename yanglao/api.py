@@ -23,6 +23,7 @@ from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
 from yanglao.facilities.api_ratings import router as facility_ratings_router
 from yanglao.funding.api import router as funding_router
+from yanglao.interop.api import router as interop_router
 from yanglao.insights.api import router as insights_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
@@ -200,3 +201,4 @@ api.add_router("/", community_router)
 api.add_router("/", community_donations_router)
 api.add_router("/insights", insights_router)
 api.add_router("/", community_teams_router)
+api.add_router("/interop", interop_router)

@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "yanglao.community",
     "yanglao.insights",
     "yanglao.timebank",
+    "yanglao.interop",
 ]
 
 MIDDLEWARE = [

@@ -100,6 +100,13 @@ NAV: list[NavItem] = [
         "coin",
         "/funding",
     ),
+    NavItem(
+        _("系统对接"),
+        "interop:batches",
+        VISIT_OFFICERS | {Role.FACILITY_OPERATOR},
+        "plug",
+        "/interop",
+    ),
     NavItem(_("每日签到"), "alerts:checkins", frozenset({Role.VISITOR}), "sun", "/alerts/checkins"),
     NavItem(
         _("跟进事项"), "visits:follow_ups", frozenset({Role.VISITOR}), "check", "/visits/follow-ups"
@@ -120,7 +127,13 @@ GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
     (
         _("设施与党建"),
         frozenset(
-            {"facilities:list", "party:organizations", "funding:estimate", "planning:tables"}
+            {
+                "facilities:list",
+                "party:organizations",
+                "funding:estimate",
+                "planning:tables",
+                "interop:batches",
+            }
         ),
     ),
     (
