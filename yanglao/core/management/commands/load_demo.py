@@ -14,6 +14,7 @@ from yanglao.demo.community_teams import load_teams
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.funding import load_demo as load_funding
+from yanglao.demo.interop import load_demo as load_interop
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.planning import load_demo as load_planning
@@ -108,6 +109,12 @@ class Command(BaseCommand):
                 "services, {publications} publications of {materials} materials".format(
                     **volunteered
                 )
+            )
+        fed = load_interop()
+        if fed:
+            self.stdout.write(
+                "interop: 宁乡镇敬老院 sent {rows} residents, {matched} matched, "
+                "{unmatched} unmatched".format(**fed)
             )
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
