@@ -55,6 +55,8 @@ PAGES = [
     ("/funding/evaluation/", "city_admin", "3504", "县级评估奖补"),
     ("/funding/budget/", "county_admin", "141129", "预算测算"),
     ("/funding/budget/?year=2021&provides_meals=yes", "county_admin", "141129", "假设取值"),
+    ("/insights/141129/", "county_admin", "141129", "区域概览：中阳县"),
+    ("/insights/141129101/screen/", "township_officer", "141129101", "养老服务大屏"),
     ("/interop/", "county_admin", "141129", "机构系统报送"),
     ("/interop/", "facility_operator", "141129100", "还没有报送批次"),
     ("/interop/exports/", "township_officer", "141129101", "代码表"),
@@ -158,6 +160,7 @@ def test_the_navigation_shows_only_what_the_role_may_use(
     ("url", "role", "region"),
     [
         ("/accounts/users/", "visitor", "141129101201"),
+        ("/insights/141129101201/", "visitor", "141129101201"),
         ("/accounts/audit/", "county_admin", "141129"),
         ("/regions/141129101/edit/", "township_officer", "141129101"),
         (f"/policy/rules/{SUBSIDY}/override/", "township_officer", "141129101"),
