@@ -982,13 +982,6 @@ CASES.update(
 )
 
 
-
-
-CASES.update(
-    {
-        ),
-    }
-)
 def sibling_feed_batch(ctx):
     """A nursing-home feed batch of a home in 柳林县."""
     if "sibling_feed_batch" not in ctx:
@@ -1038,15 +1031,22 @@ def operations() -> set[tuple[str, str]]:
     return ops
 
 
-        # The dashboard figures of a sibling county (and their trend) are not found.
-        ("GET", "/api/v1/insights/regions/{code}"): Case(path={"code": SIBLING}),
-        ("GET", "/api/v1/insights/regions/{code}/trend"): Case(
-            path={"code": SIBLING}, query={"metric": "elders.total"}
 def test_every_endpoint_has_a_scope_case():
     missing = operations() - set(CASES)
     assert not missing, f"add a scope case for each new endpoint: {sorted(missing)}"
     stale = set(CASES) - operations()
     assert not stale, f"cases for endpoints that no longer exist: {sorted(stale)}"
+
+
+CASES.update(
+    {
+        # The dashboard figures of a sibling county (and their trend) are not found.
+        ("GET", "/api/v1/insights/regions/{code}"): Case(path={"code": SIBLING}),
+        ("GET", "/api/v1/insights/regions/{code}/trend"): Case(
+            path={"code": SIBLING}, query={"metric": "elders.total"}
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize(("method", "template"), sorted(CASES))
