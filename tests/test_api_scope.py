@@ -982,6 +982,130 @@ CASES.update(
 )
 
 
+# Supervision (yanglao/supervision/api.py): an inspection of a 柳林县 home with a finding,
+# and an evaluation of its operator by 柳林县.
+
+
+def sibling_supervision(ctx):
+    if "sibling_inspection" not in ctx:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from yanglao.facilities.models import Facility
+        from yanglao.regions.models import Region
+        from yanglao.supervision.models import Finding, Inspection, OperatorEvaluation
+
+        sibling_facility(ctx)
+        home: Facility = ctx["sibling_facility"]
+        county = Region.objects.get(code=SIBLING)
+        ctx["sibling_inspection"] = inspection = Inspection.objects.create(
+            target_kind="facility",
+            facility=home,
+            region=home.region,
+            region_path=home.region_path,
+            organizer_region=county,
+            organizer_path=county.path,
+            kind="planned",
+            planned_on=dt.date(2026, 1, 5),
+            inspected_on=dt.date(2026, 1, 5),
+            inspectors="柳林县民政局",
+            status="recorded",
+        )
+        ctx["sibling_finding"] = Finding.objects.create(
+            inspection=inspection,
+            region_path=home.region_path,
+            severity="major",
+            description="消防通道堵塞",
+            deadline=dt.date(2026, 1, 20),
+            responsible="柳林县敬老院",
+            responsible_region=home.region,
+        )
+        ctx["sibling_evaluation_row"] = OperatorEvaluation.objects.create(
+            region=county,
+            region_path=county.path,
+            year=2025,
+            operator_name="柳林康养公司",
+            evaluated_on=timezone.localdate(),
+            evaluators="柳林县民政局",
+            scores={"service_quality": "20", "internal_management": "15", "satisfaction": "10"},
+            total=45,
+            pass_mark=60,
+            passed=False,
+            flagged=True,
+        )
+    return ctx["sibling_inspection"]
+
+
+INSPECTION_ID = {"inspection_id": lambda ctx: sibling_supervision(ctx).pk}
+FINDING_ID = {"finding_id": lambda ctx: (sibling_supervision(ctx), ctx["sibling_finding"])[1].pk}
+EVALUATION_ID = {
+    "evaluation_id": lambda ctx: (sibling_supervision(ctx), ctx["sibling_evaluation_row"])[1].pk
+}
+CASES.update(
+    {
+        ("GET", "/api/v1/supervision/checklist"): Case(query={"region": SIBLING}, expect=422),
+        ("GET", "/api/v1/supervision/inspections"): Case(
+            setup=sibling_supervision, list_check="ids:sibling_inspection"
+        ),
+        ("POST", "/api/v1/supervision/inspections"): Case(
+            body={
+                "target_kind": "facility",
+                "facility_id": sibling_facility,
+                "kind": "unannounced",
+                "planned_on": "2026-03-01",
+                "inspectors": "越界",
+            },
+            expect=422,
+        ),
+        ("GET", "/api/v1/supervision/inspections/{inspection_id}"): Case(path=INSPECTION_ID),
+        ("PATCH", "/api/v1/supervision/inspections/{inspection_id}"): Case(
+            path=INSPECTION_ID, body={"inspectors": "x"}
+        ),
+        ("POST", "/api/v1/supervision/inspections/{inspection_id}/record"): Case(
+            path=INSPECTION_ID, body={"inspected_on": "2026-01-05", "results": {}}
+        ),
+        ("POST", "/api/v1/supervision/inspections/{inspection_id}/findings"): Case(
+            path=INSPECTION_ID, body={"severity": "minor", "description": "x"}
+        ),
+        ("POST", "/api/v1/supervision/inspections/{inspection_id}/cancel"): Case(
+            path=INSPECTION_ID, body={"reason": "x"}
+        ),
+        ("POST", "/api/v1/supervision/inspections/{inspection_id}/close"): Case(
+            path=INSPECTION_ID, body={}
+        ),
+        ("GET", "/api/v1/supervision/findings"): Case(
+            setup=sibling_supervision, list_check="ids:sibling_finding"
+        ),
+        ("GET", "/api/v1/supervision/findings/{finding_id}"): Case(path=FINDING_ID),
+        ("POST", "/api/v1/supervision/findings/{finding_id}/submit"): Case(
+            path=FINDING_ID, body={"note": "x"}
+        ),
+        ("POST", "/api/v1/supervision/findings/{finding_id}/reinspect"): Case(
+            path=FINDING_ID, body={"passed": True, "on": "2026-01-21"}
+        ),
+        ("GET", "/api/v1/supervision/operators"): Case(query={"region": SIBLING}, expect=422),
+        ("GET", "/api/v1/supervision/evaluations"): Case(
+            setup=sibling_supervision, list_check="ids:sibling_evaluation_row"
+        ),
+        ("POST", "/api/v1/supervision/evaluations"): Case(
+            body={
+                "region_code": SIBLING,
+                "year": 2025,
+                "operator_name": "柳林康养公司",
+                "scores": {"service_quality": "30", "internal_management": "20"},
+                "evaluators": "越界",
+            },
+            expect=422,
+        ),
+        ("GET", "/api/v1/supervision/evaluations/{evaluation_id}"): Case(path=EVALUATION_ID),
+        ("POST", "/api/v1/supervision/evaluations/{evaluation_id}/resolve"): Case(
+            path=EVALUATION_ID, body={"resolution": "replaced", "note": "x"}
+        ),
+    }
+)
+
+
 def sibling_feed_batch(ctx):
     """A nursing-home feed batch of a home in 柳林县."""
     if "sibling_feed_batch" not in ctx:

@@ -32,6 +32,7 @@ from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
 from yanglao.services.api import router as services_router
 from yanglao.services.api_meals import router as meals_router
+from yanglao.supervision.api import router as supervision_router
 from yanglao.timebank.api import router as timebank_router
 from yanglao.visits.api import router as visits_router
 
@@ -201,4 +202,5 @@ api.add_router("/", community_router)
 api.add_router("/", community_donations_router)
 api.add_router("/insights", insights_router)
 api.add_router("/", community_teams_router)
+api.add_router("/", supervision_router)
 api.add_router("/interop", interop_router)

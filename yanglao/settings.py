@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "yanglao.funding",
     "yanglao.planning",
     "yanglao.community",
+    "yanglao.supervision",
     "yanglao.insights",
     "yanglao.timebank",
     "yanglao.interop",

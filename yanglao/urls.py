@@ -23,6 +23,7 @@ urlpatterns = [
     path("funding/", include("yanglao.funding.urls")),
     path("planning/", include("yanglao.planning.urls")),
     path("community/", include("yanglao.community.urls")),
+    path("supervision/", include("yanglao.supervision.urls")),
     path("interop/", include("yanglao.interop.urls")),
     path("insights/", include("yanglao.insights.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).

@@ -101,6 +101,13 @@ NAV: list[NavItem] = [
         "/funding",
     ),
     NavItem(
+        _("督查"),
+        "supervision:inspections",
+        VISIT_OFFICERS | {Role.FACILITY_OPERATOR},
+        "search",
+        "/supervision",
+    ),
+    NavItem(
         _("系统对接"),
         "interop:batches",
         VISIT_OFFICERS | {Role.FACILITY_OPERATOR},
@@ -132,6 +139,7 @@ GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
                 "party:organizations",
                 "funding:estimate",
                 "planning:tables",
+                "supervision:inspections",
                 "interop:batches",
             }
         ),
