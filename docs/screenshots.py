@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -742,6 +743,37 @@ def funding_pages(s: Shooter) -> None:
     s.shot(page, "funding-budget", full=False)
 
 
+def community_pages(s: Shooter) -> None:
+    page = s.login("zy_village")
+    page.goto("/community/activities/")
+    s.shot(page, "community-activities", full=False)
+    page.locator("table a").first.click()
+    s.shot(page, "community-activity", full=False)
+    page.goto("/community/activities/new/")
+    s.shot(page, "community-activity-new", full=True)
+    page.goto("/community/activities/isolated/")
+    s.shot(page, "community-isolated", full=False)
+    county = s.login("zy_county")
+    county.goto("/community/counts/")
+    s.shot(county, "community-counts", full=False)
+    county.goto("/community/donations/disclosure/141129101201/")
+    s.shot(county, "community-disclosure", full=True)
+    # The elder's own page, reached from the request link the village makes.
+    county.goto("/elders/?region=141129101201")
+    county.locator("table a").first.click()
+    county.get_by_test_id("elder-services").get_by_role("button", name="生成链接").click()
+    path = re.search(r"/s/r/[\w-]+/", county.content())
+    assert path, "the request link is shown once after it is made"
+    phone = s.page(phone=True)
+    phone.goto(path.group(0) + "activities/")
+    s.shot(phone, "community-elder-signup", full=False)
+    visitor = s.login("zy_visitor", phone=True)
+    page.goto("/community/activities/?date_from=" + dt.date.today().isoformat())
+    page.locator("table a").first.click()
+    visitor.goto(page.url)
+    s.shot(visitor, "community-visitor-signup", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -764,6 +796,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     planning_pages,
     funding_pages,
     sanming_pages,
+    community_pages,
 ]
 
 

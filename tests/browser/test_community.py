@@ -34,8 +34,9 @@ def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(page, phon
     assert phone.evaluate("document.documentElement.scrollWidth") <= 392
     first = phone.get_by_test_id("signup-matches").locator("form").first
     name = first.locator(".fw-bold").inner_text().split()[0]
-    first.get_by_role("button", name="报名").click()
-    phone.wait_for_url(activity_url)
+    with phone.expect_navigation():
+        first.get_by_role("button", name="报名").click()
+    assert phone.get_by_test_id("activity-errors").count() == 0, phone.content()
     signups = phone.get_by_test_id("signups")
     assert name in signups.inner_text()
     assert "探访员代报" in signups.inner_text()
@@ -45,16 +46,16 @@ def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(page, phon
     phone.goto(activity_url)
     row = phone.get_by_test_id("signups").locator("label", has_text=name)
     row.locator("input[type=checkbox]").check()
-    phone.get_by_test_id("take-attendance").click()
-    phone.wait_for_url(activity_url)
+    with phone.expect_navigation():
+        phone.get_by_test_id("take-attendance").click()
     assert "已签到" in phone.get_by_test_id("signups").locator("label", has_text=name).inner_text()
     assert "已签到 1 人" in phone.content()
 
     # Close with a summary; the activity then shows it and takes no more sign-ups.
     page.goto(activity_url)
     page.get_by_label("活动小结").fill("到场老人认真听讲，领取了防诈骗宣传册。")
-    page.get_by_role("button", name="结束活动并保存小结").click()
-    page.wait_for_url(activity_url)
+    with page.expect_navigation():
+        page.get_by_role("button", name="结束活动并保存小结").click()
     assert "到场老人认真听讲" in page.content()
     assert page.get_by_test_id("signup-matches").count() == 0
 

@@ -123,8 +123,10 @@ def _season(actor, village: Region, today, rng, made) -> None:
     elders = _elders(village)
     if not elders:
         return
-    homebound = set(rng.sample(range(len(elders)), k=max(1, len(elders) // 6)))
+    homebound = set(rng.sample(range(len(elders)), k=len(elders) // 6))
     joiners = [e for i, e in enumerate(elders) if i not in homebound]
+    if len(joiners) < 2:
+        return
     for week in range(12, 0, -1):
         if week % 2 and week not in (1, 11):
             continue
@@ -145,7 +147,8 @@ def _season(actor, village: Region, today, rng, made) -> None:
         )
         made["activities"] += 1
         room = capacity or len(joiners)
-        chosen = rng.sample(joiners, k=min(room, max(1, int(len(joiners) * rng.uniform(0.3, 0.6)))))
+        share = max(1, int(len(joiners) * rng.uniform(0.3, 0.6)))
+        chosen = rng.sample(joiners, k=min(room, share, len(joiners)))
         for elder in chosen:
             _sign(actor, activity, elder, rng)
             made["signups"] += 1
@@ -227,6 +230,7 @@ def _town_and_centre(actor, villages, today, rng, made) -> None:
             "capacity": 20,
             "organizer": facility.name,
             "facility_id": facility.pk,
+            "region_code": town.code,
         },
     )
     made["activities"] += 1
