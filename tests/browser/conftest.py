@@ -20,6 +20,9 @@ def pytest_collection_modifyitems(items):
 def base_url(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is missing ({CHROMIUM}): run `make sysdeps` as root to install it")
+    if os.environ.get("YANGLAO_BROWSER_BASE_URL"):  # a demo server already running (dev loop)
+        yield os.environ["YANGLAO_BROWSER_BASE_URL"]
+        return
     with demo_server(tmp_path_factory.mktemp("demo")) as url:
         yield url
 
