@@ -102,3 +102,20 @@ def test_facilities_and_services_in_xlsx_and_csv(api, officer, home):
     assert bad.status_code == 422 and "date_to" in bad.json()["error"]["fields"]
     assert api.get("/api/v1/interop/exports/pets").status_code == 422
     assert AccessLog.objects.filter(actor=officer, kind="export").count() == 2
+
+
+def test_the_user_guide_documents_every_column_and_code_table():
+    from pathlib import Path
+
+    from yanglao.interop import export
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "user-guide" / "interop.md").read_text(
+        encoding="utf-8"
+    )
+    for kind, make in export.FIELDS.items():
+        for field in make(False):
+            assert f"| {field.header} | `{field.key}` |" in guide, (kind, field.key)
+    for table in codes.TABLES:
+        assert f"### 代码表 {table.name}" in guide, table.name
+        for code, label in table.codes:
+            assert f"| `{code}` | {label} |" in guide, (table.name, code)
