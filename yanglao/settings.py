@@ -193,6 +193,7 @@ ROOT_URLCONF = "yanglao.urls"
 WSGI_APPLICATION = "yanglao.wsgi.application"
 
 TEMPLATES = [
+    "yanglao.core.unavailable.ServiceUnavailableMiddleware",
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [PACKAGE_DIR / "templates"],
@@ -221,6 +222,11 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
+        # A persistent connection broken by a database restart is dropped at the next
+        # request instead of failing it; a server that does not answer fails in 5 s.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
             "NAME": env_str("YANGLAO_SQLITE_PATH", str(VAR_DIR / "yanglao.sqlite3")),
             "OPTIONS": {
                 "init_command": (

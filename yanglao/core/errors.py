@@ -168,6 +168,15 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # A database or queue outage raised before the view (a middleware reading the
+    # session or the user) comes here: answer 503, not 500 (see core/unavailable.py).
+    import sys
+
+    from .unavailable import handle
+
+    unavailable = handle(request, sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     error = DomainError(_("服务器内部错误，已记录，请稍后重试"), code="server_error")
     error.status = 500
     if is_api_request(request):

@@ -64,6 +64,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1813,12 +1815,19 @@ def import_rows(
     request=None,
     compute_risk: bool = True,
     estimate: int = 0,
+    stage_path: Path | None = None,
+    on_merged: Callable[[Counts, int], None] | None = None,
 ) -> ImportResult:
     """Check every row, stage the good ones, merge them in one transaction, audit the
     import as one event and write the rejected rows (original cells + reason) to
     ``rejects_path``. The first row holding 姓名 and 身份证号 is the header. Files of
     ``PARALLEL_MIN_ROWS`` rows or more (by ``estimate``) are checked by worker
-    processes, one per core, while this process reads the file and stages."""
+    processes, one per core, while this process reads the file and stages.
+
+    ``stage_path`` names the scratch file (a job's own, so that a killed run's leftover
+    can be found and removed); ``on_merged(counts, rejected)`` runs inside the merge
+    transaction, so what it writes (the job's counts) commits with the rows or not
+    at all."""
     today = today or timezone.localdate()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -1848,7 +1857,7 @@ def import_rows(
     else:
         checker = RowChecker(headers, scope_path=scope_region.path, today=today, risk=risk)
         checked = _check_here(iterator, checker)
-    stage = Stage(imports_dir() / f"stage-{uuid.uuid4().hex}.sqlite3")
+    stage = Stage(stage_path or imports_dir() / f"stage-{uuid.uuid4().hex}.sqlite3")
     result = ImportResult()
     try:
         total = 0
@@ -1889,6 +1898,7 @@ def import_rows(
             },
             bad_before=stage.bad_count,
             request=request,
+            on_merged=on_merged,
         )
         for row_no, raw, reason in conflicts:
             stage.add_bad(row_no, raw.split("\x1f"), reason)
@@ -2022,7 +2032,8 @@ def _check_in_workers(rows, headers, scope_path, today, risk, workers: int):
 
 
 def _merge_with_retry(
-    stage, *, actor, scope_region, today, risk, conflicts, detail, bad_before, request
+    stage, *, actor, scope_region, today, risk, conflicts, detail, bad_before, request,
+    on_merged=None,
 ) -> Counts:
     """One transaction; tried again if another office registered one of the numbers at
     the same moment (the unique index refused) or, on SQLite, the write lock stayed
@@ -2053,6 +2064,8 @@ def _merge_with_retry(
                         "rejected": bad_before + counts.rejected,
                     },
                 )
+                if on_merged is not None:
+                    on_merged(counts, bad_before + counts.rejected)
             return counts
         except IntegrityError as exc:
             last_error = exc
@@ -2072,8 +2085,52 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def job_lock(job_id: int, *, blocking: bool = True) -> Iterator[bool]:
+    """Held by the process running a job, from before its status leaves 排队中 to the
+    end. An advisory lock on a file beside the uploads (``flock``): the kernel drops
+    it when the process dies, however it dies, so a job marked running whose lock is
+    free was left behind by a killed worker (``recover_jobs``). The web process and
+    the worker share ``VAR_DIR/imports`` already (the upload is read from there)."""
+    import fcntl
+
+    fd = os.open(imports_dir() / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def stage_path_for(job_id: int) -> Path:
+    return imports_dir() / f"job-{job_id}-stage.sqlite3"
+
+
+def remove_stage(job_id: int) -> None:
+    """The scratch file of a run that was killed (it holds the checked rows)."""
+    path = stage_path_for(job_id)
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> ImportJob:
     """Run one import job to the end: status, progress and counts on the job row."""
+    with job_lock(job.pk):
+        return run_job_locked(job, request=request, today=today)
+
+
+def run_job_locked(job: ImportJob, *, request=None, today: dt.date | None = None) -> ImportJob:
+    """``run_job`` for a caller that holds ``job_lock(job.pk)`` already.
+
+    Killed at any point (SIGKILL, power cut), the job leaves no partial rows: the rows,
+    the audit event, the job's counts and ``finished_at`` commit in one transaction
+    (``on_merged``). What is left is the job marked running: without ``finished_at``
+    ``import_tasks.recover_jobs`` queues it again (its upload is still on disk), with
+    it the recovery only marks it 已完成."""
     actor = job.created_by
     last = {"at": 0.0}
 
@@ -2088,7 +2145,22 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
                 job.total = fields["total"] = done
             ImportJob.objects.filter(pk=job.pk).update(**fields)
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING, error="")
+    def on_merged(counts: Counts, rejected: int) -> None:
+        # Committed with the rows: a run killed after the commit is finished by
+        # ``recover_jobs`` from these counts instead of being run again.
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed=F("total"),
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            rejected=rejected,
+            finished_at=timezone.now(),
+        )
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.VALIDATING, error="", finished_at=None
+    )
+    remove_stage(job.pk)  # a killed run's scratch file
     result = None
     try:
         estimate, rows = open_rows(job.upload_path, job.filename)
@@ -2105,6 +2177,8 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
             progress=progress,
             rejects_path=imports_dir() / f"job-{job.pk}-rejects.xlsx",
             request=request,
+            stage_path=stage_path_for(job.pk),
+            on_merged=on_merged,
         )
     except ValidationFailed as exc:
         message = "；".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
@@ -2114,6 +2188,7 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
         _fail(job, _("导入失败：系统内部错误，已记录，请联系管理员"), actor, request)
     else:
         log.info("elder import job %s: %s", job.pk, result.timings)
+        remove_stage(job.pk)
         _forget_upload(job)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.DONE,
@@ -2126,9 +2201,15 @@ def run_job(job: ImportJob, *, request=None, today: dt.date | None = None) -> Im
             rejects_path=result.rejects_path,
             finished_at=timezone.now(),
         )
+    finally:
+        remove_stage(job.pk)
     job.refresh_from_db()
     job.timings = result.timings if result is not None else {}
     return job
+
+
+def forget_upload(job: ImportJob) -> None:
+    _forget_upload(job)
 
 
 def _forget_upload(job: ImportJob) -> None:
