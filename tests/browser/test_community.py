@@ -13,7 +13,9 @@ from tests.browser.conftest import login
 VILLAGE = "141129101201"
 
 
-def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(page, phone):
+def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(
+    page, phone, browser, base_url
+):
     login(page, "zy_village")
     page.goto("/community/activities/new/")
     held = (dt.date.today() + dt.timedelta(days=2)).isoformat()
@@ -41,7 +43,11 @@ def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(page, phon
     assert name in signups.inner_text()
     assert "探访员代报" in signups.inner_text()
 
-    # The officer takes attendance at the door, on a phone.
+    # The officer takes attendance at the door, on a phone of their own.
+    door = browser.new_context(
+        base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    phone = door.new_page()
     login(phone, "zy_village")
     phone.goto(activity_url)
     row = phone.get_by_test_id("signups").locator("label", has_text=name)
@@ -60,16 +66,11 @@ def test_create_sign_up_by_visitor_attendance_and_the_disclosure_list(page, phon
     assert page.get_by_test_id("signup-matches").count() == 0
 
     # The disclosure list of the village (public, no login), printable.
-    public = page.context.browser.new_context(locale="zh-CN", base_url=_base(page.url))
+    door.close()
+    public = browser.new_context(locale="zh-CN", base_url=base_url)
     anonymous = public.new_page()
     anonymous.goto(f"/community/donations/disclosure/{VILLAGE}/")
     text = anonymous.content()
     assert "公示" in text and "乡贤白建国" in text
     assert "在太原务工的子女" not in text and "匿名" in text
     public.close()
-
-
-def _base(url: str) -> str:
-    match = re.match(r"(https?://[^/]+)", url)
-    assert match
-    return match.group(1)

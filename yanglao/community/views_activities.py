@@ -92,6 +92,8 @@ def _elders_for(user, activity, q: str):
         qs = svc.scoped(Elder.objects.all(), user, path_lookup="region_path").filter(
             svc.path_q(activity.region_path, "region_path")
         )
+    # Only elders the activity is for: its region and below.
+    qs = qs.filter(svc.path_q(activity.region_path, "region_path"))
     qs = qs.filter(status=ElderStatus.ACTIVE).select_related("person", "region")
     q = (q or "").strip()
     if q:
