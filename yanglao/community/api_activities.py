@@ -128,6 +128,7 @@ class FiguresOut(Schema):
     volunteer_hours: Decimal
     donations_received: Decimal
     donations_spent: Decimal
+    donations_balance: Decimal
 
 
 class CountsOut(Schema):

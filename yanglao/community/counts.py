@@ -38,10 +38,8 @@ class Figures:
     volunteer_hours: Decimal = ZERO
     donations_received: Decimal = ZERO
     donations_spent: Decimal = ZERO
-
-    @property
-    def donations_balance(self) -> Decimal:
-        return self.donations_received - self.donations_spent
+    # Everything received less everything spent up to the end of the period (not only in it).
+    donations_balance: Decimal = ZERO
 
 
 @dataclass
@@ -123,6 +121,13 @@ def counts(user, *, region_code: str = "", date_from=None, date_to=None) -> Coun
     ):
         name = "donations_received" if kind == DonationLineKind.DONATION else "donations_spent"
         add(path, name, amount or ZERO)
+    for path, kind, amount in (
+        DonationLine.objects.filter(inside, on_date__lte=date_to)
+        .values_list("region_path", "line_kind")
+        .annotate(a=Sum("amount"))
+    ):
+        sign = 1 if kind == DonationLineKind.DONATION else -1
+        add(path, "donations_balance", sign * (amount or ZERO))
     _themed(region, quarter, date_to, add)
     centres = list(
         held.filter(facility__isnull=False)

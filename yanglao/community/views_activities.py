@@ -253,6 +253,7 @@ COUNT_COLUMNS = [
     Column(_("志愿服务时长（小时）"), lambda f: f.volunteer_hours, 14),
     Column(_("收到捐赠（元）"), lambda f: f.donations_received, 14),
     Column(_("捐赠支出（元）"), lambda f: f.donations_spent, 14),
+    Column(_("截至结束日期结余（元）"), lambda f: f.donations_balance, 16),
 ]
 
 
