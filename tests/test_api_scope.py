@@ -1173,6 +1173,21 @@ CASES.update(
 )
 
 
+CASES.update(
+    {
+        # Reports: a sibling county's report and a sibling elder's 明白卡 are not found; the
+        # policy compilation is public by design.
+        ("GET", "/api/v1/reports/{region_code}/{period}"): Case(
+            path={"region_code": SIBLING, "period": "2026-10"}
+        ),
+        ("GET", "/api/v1/reports/cards/{elder_id}"): Case(path={"elder_id": sibling_elder}),
+        ("GET", "/api/v1/reports/policies/{region_code}"): Case(
+            path={"region_code": SIBLING}, list_check="global"
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize(("method", "template"), sorted(CASES))
 def test_a_county_officer_cannot_reach_another_county(method, template, api, make_user):
     from yanglao.accounts.models import User

@@ -55,6 +55,10 @@ PAGES = [
     ("/funding/evaluation/", "city_admin", "3504", "县级评估奖补"),
     ("/funding/budget/", "county_admin", "141129", "预算测算"),
     ("/funding/budget/?year=2021&provides_meals=yes", "county_admin", "141129", "假设取值"),
+    ("/reports/", "county_admin", "141129", "月度报告"),
+    ("/reports/141129/2026-Q3/", "county_admin", "141129", "发现的问题"),
+    ("/reports/141129101/2026-10/", "township_officer", "141129101", "巡视探访"),
+    ("/reports/cards/141129101201/", "village_officer", "141129101201", "明白卡"),
     ("/supervision/", "county_admin", "141129", "督查检查"),
     ("/supervision/", "facility_operator", "141129100", "没有符合条件的检查"),
     ("/supervision/inspections/new/", "township_officer", "141129101", "安排检查"),
@@ -168,6 +172,7 @@ def test_the_navigation_shows_only_what_the_role_may_use(
     ("url", "role", "region"),
     [
         ("/accounts/users/", "visitor", "141129101201"),
+        ("/reports/", "facility_operator", "141129100"),
         ("/insights/141129101201/", "visitor", "141129101201"),
         ("/accounts/audit/", "county_admin", "141129"),
         ("/regions/141129101/edit/", "township_officer", "141129101"),

@@ -30,6 +30,7 @@ from yanglao.party.api import router as party_router
 from yanglao.planning.api import router as planning_router
 from yanglao.policy.api import router as policy_router
 from yanglao.regions.api import router as regions_router
+from yanglao.reports.api import router as reports_router
 from yanglao.services.api import router as services_router
 from yanglao.services.api_meals import router as meals_router
 from yanglao.supervision.api import router as supervision_router
@@ -204,3 +205,4 @@ api.add_router("/insights", insights_router)
 api.add_router("/", community_teams_router)
 api.add_router("/", supervision_router)
 api.add_router("/interop", interop_router)
+api.add_router("/reports", reports_router)

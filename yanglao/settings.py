@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "yanglao.supervision",
     "yanglao.insights",
     "yanglao.timebank",
+    "yanglao.reports",
     "yanglao.interop",
 ]
 

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from yanglao.api import api
 from yanglao.core import views as core_views
+from yanglao.reports.views import public_urlpatterns as public_report_urls
 from yanglao.services.urls import public_urlpatterns as public_service_urls
 
 urlpatterns = [
@@ -25,9 +26,12 @@ urlpatterns = [
     path("community/", include("yanglao.community.urls")),
     path("supervision/", include("yanglao.supervision.urls")),
     path("interop/", include("yanglao.interop.urls")),
+    path("reports/", include("yanglao.reports.urls")),
     path("insights/", include("yanglao.insights.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),
+    # The public policy compilation (政策汇编), no login by design.
+    path("p/", include(public_report_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -122,6 +122,7 @@ NAV: list[NavItem] = [
     NavItem(_("区划"), "regions:tree", STAFF, "map", "/regions"),
     NavItem(_("政策规则"), "policy:rules", STAFF, "book", "/policy/rules"),
     NavItem(_("目标任务"), "policy:targets", STAFF, "target", "/policy/targets"),
+    NavItem(_("工作报告"), "reports:index", VISIT_OFFICERS, "report", "/reports"),
     NavItem(_("账号管理"), "accounts:users", ACCOUNT_GUARDS, "users", "/accounts/users"),
     NavItem(_("审计日志"), "accounts:audit", AUDIT_READERS, "shield", "/accounts/audit"),
     NavItem(_("访问日志"), "accounts:access_log", AUDIT_READERS, "eye", "/accounts/access-log"),
@@ -156,6 +157,7 @@ GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
         ),
     ),
     (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
+    (_("概览与报告"), frozenset({"insights:home", "reports:index"})),
 ]
 FOLD_ABOVE = 9
 

@@ -19,6 +19,7 @@ from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.planning import load_demo as load_planning
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
+from yanglao.demo.reports import load_demo as load_report_dates
 from yanglao.demo.sanming import load_demo as load_sanming
 from yanglao.demo.services import load_services
 from yanglao.demo.timebank import load_demo as load_timebank
@@ -116,5 +117,8 @@ class Command(BaseCommand):
                 "interop: 宁乡镇敬老院 sent {rows} residents, {matched} matched, "
                 "{unmatched} unmatched".format(**fed)
             )
+        dated = load_report_dates()
+        if dated:
+            self.stdout.write(f"reports: {dated} elder files dated back to before the platform")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
