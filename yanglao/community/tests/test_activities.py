@@ -124,3 +124,16 @@ def test_pages_and_workbench_render(officer, activity, elders, client):
     assert elders[0].person.name in client.get("/community/activities/isolated/").content.decode()
     assert client.get(f"/elders/{elders[0].pk}/").status_code == 200
     assert client.get("/workbench/").status_code == 200
+
+
+def test_a_family_proxy_needs_the_family_members_name(officer, activity, elders):
+    from yanglao.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        svc.signup(actor=officer, activity=activity, elder=elders[0], by_whom="family")
+    assert "proxy_name" in caught.value.fields
+    assert not Signup.objects.filter(activity=activity).exists()
+    row = svc.signup(
+        actor=officer, activity=activity, elder=elders[0], by_whom="family", proxy_name="王建国"
+    )
+    assert row.by_whom == "family" and row.proxy_name == "王建国"
