@@ -22,6 +22,7 @@ from yanglao.demo.regions import load_historic, load_villages, roll_up_populatio
 from yanglao.demo.reports import load_demo as load_report_dates
 from yanglao.demo.sanming import load_demo as load_sanming
 from yanglao.demo.services import load_services
+from yanglao.demo.supervision import load_demo as load_supervision
 from yanglao.demo.timebank import load_demo as load_timebank
 from yanglao.demo.users import load_users
 from yanglao.demo.visits import load_visits
@@ -94,6 +95,12 @@ class Command(BaseCommand):
         funded = load_funding()
         if funded:
             self.stdout.write(f"funding: {funded} grants in the ledger")
+        supervised = load_supervision()
+        if supervised:
+            self.stdout.write(
+                "supervision: {inspections} inspections, {findings} findings "
+                "({escalated} escalated), {evaluations} operator evaluations".format(**supervised)
+            )
         held = load_activities()
         if held:
             self.stdout.write(
