@@ -124,6 +124,10 @@ FIELD_KEY_CURRENT = next(iter(FIELD_KEYS))
 INDEX_KEY = _decode_key(
     "YANGLAO_INDEX_KEY", _required_in_production("YANGLAO_INDEX_KEY", "index_key", _new_key)
 )
+# Backups (yanglao backup / restore): AES-GCM key, 32 bytes url-safe base64. `yanglao backup`
+# refuses to run without it in production; elsewhere yanglao.ops.backup derives one.
+_backup_key_raw = env_str("YANGLAO_BACKUP_KEY")
+BACKUP_KEY = _decode_key("YANGLAO_BACKUP_KEY", _backup_key_raw) if _backup_key_raw else None
 
 DEBUG = env_bool("YANGLAO_DEBUG", False)
 if PRODUCTION and DEBUG:
@@ -170,6 +174,8 @@ INSTALLED_APPS = [
     "yanglao.timebank",
     "yanglao.reports",
     "yanglao.interop",
+    "yanglao.ops",
+    "yanglao.privacy",
 ]
 
 MIDDLEWARE = [
