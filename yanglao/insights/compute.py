@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,13 +32,27 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from yanglao.accounts.models import User
+from yanglao.alerts.models import Alert, AlertLevel, AlertStatus
 from yanglao.core.scope import path_q
 from yanglao.elders import categories
 from yanglao.elders.models import AbilityLevel, Elder, ElderStatus, RiskLevel
 from yanglao.elders.selectors import age_band_q
+from yanglao.facilities import measures as facility_measures
+from yanglao.facilities.models import RESIDENTIAL_TYPES, Facility, FacilityType
+from yanglao.funding.models import GrantLine, LineKind
+from yanglao.party import rules as party_rules
+from yanglao.party import selectors as party_selectors
+from yanglao.policy import engine, indicators
+from yanglao.policy import selectors as policy_selectors
 from yanglao.regions.models import ROOT_CODE, Level, Region
+from yanglao.services.models import OPEN_STATUSES, Order, OrderStatus
+from yanglao.timebank.models import Account, AccountKind, Entry, EntryKind
+from yanglao.visits import compliance
+from yanglao.visits.models import FollowUp, FollowUpKind, FollowUpStatus, Period, Visit, VisitDue
 
 from .models import RegionFigures
+from .roles import INSIGHT_READERS
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +119,6 @@ def _within(qs, within: str | None, lookup: str = "region_path"):
 def group_labels(day: dt.date) -> dict[str, str]:
     """Every target-group code the packs define (and local rules add) in force on the
     day, with its label."""
-    from yanglao.policy import engine
 
     data = categories.group_rule_data()
     out: dict[str, str] = {}
@@ -149,15 +163,6 @@ def elders(w: Window, leaves: Leaves, within: str | None = None) -> None:
 
 
 def visits(w: Window, leaves: Leaves, within: str | None = None) -> None:
-    from yanglao.visits import compliance
-    from yanglao.visits.models import (
-        FollowUp,
-        FollowUpKind,
-        FollowUpStatus,
-        Period,
-        Visit,
-        VisitDue,
-    )
 
     # This week's compliance, with the nightly job's own query (due: weekly elders;
     # visited: those with their required visits this week), per village path.
@@ -211,7 +216,6 @@ def visits(w: Window, leaves: Leaves, within: str | None = None) -> None:
 
 
 def alerts(w: Window, leaves: Leaves, within: str | None = None) -> None:
-    from yanglao.alerts.models import Alert, AlertLevel, AlertStatus
 
     base = _within(Alert.objects.filter(raised_at__lt=w.end), within)
     unresolved = ~Q(status=AlertStatus.RESOLVED) | Q(resolved_at__gte=w.end)
@@ -249,7 +253,6 @@ def alerts(w: Window, leaves: Leaves, within: str | None = None) -> None:
 
 
 def services(w: Window, leaves: Leaves, within: str | None = None) -> None:
-    from yanglao.services.models import OPEN_STATUSES, Order, OrderStatus
 
     base = _within(Order.objects.filter(created_at__lt=w.end), within)
     for path, n in (
@@ -285,7 +288,6 @@ def _hundredths(value: Decimal | None) -> int:
 
 
 def timebank(w: Window, leaves: Leaves, within: str | None = None) -> None:
-    from yanglao.timebank.models import Account, AccountKind, Entry, EntryKind
 
     earned = Entry.objects.filter(
         account__kind=AccountKind.VOLUNTEER,
@@ -320,10 +322,9 @@ def village_path(path: str) -> str:
 def facilities(w: Window, leaves: Leaves, within: str | None = None) -> set[str]:
     """Operating facilities, beds and nursing beds (as the bed target measures them).
     Returns the village paths that hold an operating facility."""
-    from yanglao.facilities.measures import operating
 
     root = Region.objects.get(code=ROOT_CODE)
-    qs = _within(operating(root, w.day), within)
+    qs = _within(facility_measures.operating(root, w.day), within)
     covered: set[str] = set()
     for path, n, beds, nursing in (
         qs.values_list("region_path")
@@ -341,12 +342,9 @@ def facilities(w: Window, leaves: Leaves, within: str | None = None) -> set[str]
 def party(w: Window, leaves: Leaves, within: str | None = None) -> None:
     """Institutions Party work is to reach (the party app's institution list) and those
     an own organization, a joint organization or an instructor reaches."""
-    from yanglao.facilities.models import RESIDENTIAL_TYPES, Facility, FacilityType
-    from yanglao.party import rules
-    from yanglao.party.selectors import operating, reach_map
 
     qs = _within(
-        operating(Facility.objects.all()).filter(
+        party_selectors.operating(Facility.objects.all()).filter(
             type__in=[
                 *RESIDENTIAL_TYPES,
                 FacilityType.HOME_CARE_CENTER,
@@ -358,13 +356,13 @@ def party(w: Window, leaves: Leaves, within: str | None = None) -> None:
     rows = list(qs.values_list("pk", "region_path"))
     if not rows:
         return
-    reaches = reach_map(qs, w.day)
-    counted = {rules.OWN_ORG, rules.JOINT_ORG, rules.INSTRUCTOR}
+    reaches = party_selectors.reach_map(qs, w.day)
+    counted = {party_rules.OWN_ORG, party_rules.JOINT_ORG, party_rules.INSTRUCTOR}
     for pk, path in rows:
         reach = reaches.get(pk, set())
         _add(leaves, path, "party.institutions", 1)
         _add(leaves, path, "party.reached", 1 if reach & counted else 0)
-        _add(leaves, path, "party.own_org", 1 if rules.OWN_ORG in reach else 0)
+        _add(leaves, path, "party.own_org", 1 if party_rules.OWN_ORG in reach else 0)
 
 
 # ---------------------------------------------------------------- money
@@ -377,7 +375,6 @@ def _fen(amount: Decimal) -> int:
 def money(w: Window, leaves: Leaves, within: str | None = None) -> None:
     """Grants by the status their ledger lines leave them in (the latest grant or status
     line dated on or before the day), and the spending recorded."""
-    from yanglao.funding.models import GrantLine, LineKind
 
     lines = _within(GrantLine.objects.filter(on_date__lte=w.day).exclude(grant=None), within)
     state: dict = {}
@@ -466,8 +463,6 @@ def compute(w: Window, within: str | None = None) -> dict[str, Counts]:
 def target_rows(region: Region, day: dt.date) -> list[dict]:
     """Each target rule in force for the region with its status (the targets page's
     evaluation, kept with the figures)."""
-    from yanglao.policy import indicators
-    from yanglao.policy import selectors as policy_selectors
 
     out = []
     for res in policy_selectors.targets_for(region, day):
@@ -500,6 +495,16 @@ def target_rows(region: Region, day: dt.date) -> list[dict]:
     return out
 
 
+def target_regions() -> set[str]:
+    """Regions above city level whose targets anyone reads on the dashboard (a reader's
+    own region); from city down to township every region gets its targets."""
+    return set(
+        User.objects.filter(
+            role__in=INSIGHT_READERS, is_active=True, region__level__lt=Level.CITY
+        ).values_list("region_id", flat=True)
+    )
+
+
 # ---------------------------------------------------------------- the job
 
 
@@ -512,9 +517,8 @@ class RefreshResult:
 
 def refresh(day: dt.date | None = None, *, now: dt.datetime | None = None) -> RefreshResult:
     """Recompute and store every region's figures for ``day`` (today by default),
-    replacing that day's rows."""
-    import time
-
+    replacing that day's rows. Target statuses are evaluated for today only: the page
+    shows the current ones, and a measure counts what stands now."""
     started = time.perf_counter()
     now = now or timezone.now()
     w = window_for(day, now)
@@ -525,6 +529,7 @@ def refresh(day: dt.date | None = None, *, now: dt.datetime | None = None) -> Re
             "code", "path", "level", "parent_id", "registered_60", "resident_60", "name"
         )
     }
+    readers = target_regions()
     rows = []
     for path, figures in totals.items():
         region = regions.get(path)
@@ -533,7 +538,10 @@ def refresh(day: dt.date | None = None, *, now: dt.datetime | None = None) -> Re
         population = region.registered_60 or region.resident_60
         if population:
             figures["population_60"] = population
-        targets = target_rows(region, w.day) if region.level <= Level.TOWNSHIP else []
+        wanted = w.day == timezone.localdate(now) and (
+            Level.CITY <= region.level <= Level.TOWNSHIP or region.code in readers
+        )
+        targets = target_rows(region, w.day) if wanted else []
         rows.append(
             RegionFigures(
                 region_id=region.code,

@@ -4,7 +4,6 @@ select exactly those records)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,8 +12,15 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from yanglao.accounts.roles import ELDER_READERS, VISIT_OFFICERS, Role
+from yanglao.core.navigation import STAFF
 from yanglao.elders.models import AbilityLevel, RiskLevel
+from yanglao.facilities.selectors import READERS as FACILITY_READERS
 from yanglao.funding.models import GrantStatus
+from yanglao.funding.selectors import FUNDING_USERS
+from yanglao.party.selectors import PARTY_USERS
+from yanglao.services.services import OFFICERS as SERVICE_OFFICERS
+from yanglao.timebank.services import TIMEBANK_READERS
 
 from .compute import AGE_BANDS, WINDOW_DAYS, Window
 
@@ -470,14 +476,6 @@ def sections(groups: dict[str, str]) -> list[Section]:
 
 # Who may open each list a figure links to (the list's own guard).
 def link_roles() -> dict[str, frozenset[str]]:
-    from yanglao.accounts.roles import ELDER_READERS, VISIT_OFFICERS, Role
-    from yanglao.core.navigation import STAFF
-    from yanglao.facilities.selectors import READERS as FACILITY_READERS
-    from yanglao.funding.selectors import FUNDING_USERS
-    from yanglao.party.selectors import PARTY_USERS
-    from yanglao.services.services import OFFICERS as SERVICE_OFFICERS
-    from yanglao.timebank.services import TIMEBANK_READERS
-
     return {
         "elders:list": ELDER_READERS,
         "visits:compliance": VISIT_OFFICERS,
@@ -505,7 +503,3 @@ def url_for(figure: Figure, code: str, w: Window, role: str, roles: dict) -> str
     url = reverse(name, args=args)
     params = {k: v for k, v in params.items() if v is not None}
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def as_date(value: str) -> dt.date:
-    return dt.date.fromisoformat(value)

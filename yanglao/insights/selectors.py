@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yanglao.accounts.roles import ELDER_WRITERS
 from yanglao.core.errors import Forbidden, ValidationFailed
 from yanglao.core.scope import get_in_scope
 from yanglao.policy import indicators
@@ -18,9 +17,8 @@ from yanglao.regions.models import Level, Region
 from . import metrics
 from .compute import Window, group_labels, window_for
 from .models import RegionFigures
+from .roles import INSIGHT_READERS
 
-# City, county, township and village officers: the people who run a region.
-INSIGHT_READERS = ELDER_WRITERS
 TREND_DAYS = 90
 MAX_TREND_DAYS = 730
 

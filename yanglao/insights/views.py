@@ -9,7 +9,7 @@ from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_response
 
 from . import selectors
-from .selectors import INSIGHT_READERS
+from .roles import INSIGHT_READERS
 
 
 def _context(request, view: selectors.Dashboard) -> dict:

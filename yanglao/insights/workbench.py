@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from yanglao.dashboard.panels import Item, Panel, register
 
 from . import selectors
-from .selectors import INSIGHT_READERS
+from .roles import INSIGHT_READERS
 
 
 @register(INSIGHT_READERS)

@@ -14,6 +14,7 @@ from yanglao.demo.community_teams import load_teams
 from yanglao.demo.elders import load_elders
 from yanglao.demo.facilities import load_facilities
 from yanglao.demo.funding import load_demo as load_funding
+from yanglao.demo.insights import load_demo as load_figures
 from yanglao.demo.interop import load_demo as load_interop
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
@@ -127,5 +128,8 @@ class Command(BaseCommand):
         dated = load_report_dates()
         if dated:
             self.stdout.write(f"reports: {dated} elder files dated back to before the platform")
+        # Last: the dashboard figures count everything loaded above (and weeks of history).
+        figured = load_figures()
+        self.stdout.write(f"insights: dashboard figures of {figured} days")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
