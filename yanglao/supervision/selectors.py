@@ -361,6 +361,15 @@ def candidate_providers(region: Region, operator_name: str, facilities) -> Query
     )
 
 
+def providers_in(region: Region) -> QuerySet[Provider]:
+    """Every service provider of the region an evaluator may count (volunteers aside)."""
+    return (
+        Provider.objects.filter(path_q(region.path, "region_path"))
+        .exclude(kind="volunteer")
+        .order_by("name")
+    )
+
+
 def satisfaction_of(
     region: Region, year: int, providers, params: dict
 ) -> tuple[rules.Satisfaction, list[dict], list[dict]]:

@@ -666,7 +666,8 @@ def evaluation_new(request):
     operator_name = (data.get("operator_name") or "").strip()
     errors: dict = {}
     status = 200
-    if request.method == "POST":
+    recalc = request.method == "POST" and request.POST.get("action") == "recalc"
+    if request.method == "POST" and not recalc:
         payload = {
             "region_code": region.code,
             "year": data.get("year"),
@@ -710,17 +711,23 @@ def evaluation_new(request):
     res = services.evaluation_scheme(region, year) if operator_name else None
     if operator_name and res is not None:
         facilities = list(selectors.operator_facilities(region, operator_name))
-        providers = list(selectors.candidate_providers(region, operator_name, facilities))
+        chosen_facilities = (
+            {int(x) for x in request.POST.getlist("facility_ids") if x.isdigit()}
+            if request.method == "POST"
+            else {f.pk for f in facilities}
+        )
+        matched = {p.pk for p in selectors.candidate_providers(region, operator_name, facilities)}
+        providers = list(selectors.providers_in(region))
         chosen_providers = (
             {int(x) for x in request.POST.getlist("provider_ids") if x.isdigit()}
             if request.method == "POST"
-            else {p.pk for p in providers}
+            else matched
         )
         if facilities:
             evidence = services.evaluation_evidence(
                 region,
                 year,
-                facilities,
+                [f for f in facilities if f.pk in chosen_facilities] or facilities,
                 [p for p in providers if p.pk in chosen_providers],
                 res.params,
             )
@@ -732,8 +739,13 @@ def evaluation_new(request):
                     "scheme": res.params,
                     "rule": selectors.rule_summary(res),
                     "facilities": facilities,
+                    "chosen_facilities": chosen_facilities,
                     "providers": providers,
                     "chosen_providers": chosen_providers,
+                    "matched_providers": matched,
+                    "min_share_percent": int(
+                        rules.dec(res.params.get("section_min_share", "0")) * 100
+                    ),
                     "evidence": evidence,
                     "sections": [
                         {

@@ -254,3 +254,24 @@ def test_the_evaluation_form_saves(client, officer, provider, rate, facility):
     assert response.status_code == 302
     evaluation = selectors.evaluations(officer).get()
     assert evaluation.total == Decimal("91.0") and evaluation.passed
+
+
+def test_the_form_recomputes_the_evidence_for_the_providers_ticked(
+    client, officer, provider, rate, facility
+):
+    rate(provider, [5] * 6 + [1] * 4)
+    client.force_login(officer)
+    base = {
+        "region_code": COUNTY,
+        "year": str(YEAR),
+        "operator_name": "山西康乐养老服务有限公司",
+        "facility_ids": [str(facility.pk)],
+    }
+    page = client.get(
+        f"/supervision/evaluations/new/?operator_name=山西康乐养老服务有限公司&year={YEAR}"
+    ).content.decode()
+    assert "自动匹配" in page and "按评价计算满意度得分：18.0 分" in page
+    none = client.post("/supervision/evaluations/new/", {**base, "action": "recalc"})
+    assert none.status_code == 200
+    assert "0 条评价" in none.content.decode()
+    assert not selectors.evaluations(officer).exists()  # recomputing saves nothing
