@@ -128,6 +128,17 @@ ACTION_LABELS = {
     "party.dispatch_create": _("选派党建人员"),
     "party.dispatch_end": _("结束选派"),
     "party.activity_record": _("记录党建活动"),
+    "supervision.inspection_plan": _("安排检查"),
+    "supervision.inspection_update": _("修改检查计划"),
+    "supervision.inspection_record": _("录入检查结果"),
+    "supervision.inspection_cancel": _("取消检查"),
+    "supervision.inspection_close": _("办结检查"),
+    "supervision.finding_add": _("添加问题"),
+    "supervision.finding_submit": _("报告整改"),
+    "supervision.finding_reinspect": _("复查"),
+    "supervision.finding_escalate": _("逾期整改上报"),
+    "supervision.evaluation_create": _("运营方年度评估"),
+    "supervision.evaluation_resolve": _("处理评估结果"),
 }
 
 
