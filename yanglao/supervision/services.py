@@ -881,7 +881,8 @@ def escalate_overdue(*, today: dt.date | None = None) -> int:
             continue
         with transaction.atomic():
             locked = (
-                Finding.objects.select_for_update()
+                # of=("self",): PostgreSQL cannot lock the nullable side of the joins.
+                Finding.objects.select_for_update(of=("self",))
                 .select_related("inspection", "inspection__facility", "responsible_user")
                 .get(pk=finding.pk)
             )
