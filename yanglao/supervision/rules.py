@@ -1,7 +1,7 @@
-"""Pure functions over the supervision rules (no ORM, no I/O): the checklist of a target,
-the default rectification deadline, the escalation step a finding has reached, and the
-score of an operator evaluation against the pass mark. Every number comes from the
-rule's parameters; the tests feed them tables."""
+"""Pure functions over the supervision rules (no ORM, no I/O; messages through gettext):
+the checklist of a target, the default rectification deadline, the escalation step a
+finding has reached, and the score of an operator evaluation against the pass mark. Every
+number comes from the rule's parameters; the tests feed them tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 CHECKLIST_RULE = "supervision.checklist"
 RECTIFICATION_RULE = "supervision.rectification"
@@ -222,10 +224,13 @@ def score(params: Mapping[str, Any], scores: Mapping[str, Decimal]) -> Evaluatio
     failed = [s.code for s in sections if s.short]
     reasons = []
     if total < pass_mark:
-        reasons.append(f"总分 {total} 低于合格线 {pass_mark}")
+        reasons.append(_("总分 %(t)s 低于合格线 %(p)s") % {"t": total, "p": pass_mark})
     for s in sections:
         if s.short:
-            reasons.append(f"{s.label} {s.score} 分，低于该项最低 {s.min_points} 分")
+            reasons.append(
+                _("%(l)s %(s)s 分，低于该项最低 %(m)s 分")
+                % {"l": s.label, "s": s.score, "m": s.min_points}
+            )
     return EvaluationResult(
         sections=sections,
         total=total,
@@ -269,15 +274,15 @@ def check_scores(
         value = raw.get(code)
         top = dec(params["section_max"][code])
         if value in (None, ""):
-            errors[code] = [f"请填写得分（0–{top}）"]
+            errors[code] = [_("请填写得分（0–%(m)s）") % {"m": top}]
             continue
         try:
             points = dec(value)
         except ValueError:
-            errors[code] = ["得分应为数字"]
+            errors[code] = [_("得分应为数字")]
             continue
         if points < 0 or points > top:
-            errors[code] = [f"得分应在 0 到 {top} 之间"]
+            errors[code] = [_("得分应在 0 到 %(m)s 之间") % {"m": top}]
             continue
         out[code] = points.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
     return out, errors
