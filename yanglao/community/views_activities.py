@@ -24,6 +24,11 @@ ACTIVITY_COLUMNS = [
     Column(_("报名人数"), lambda a: a.signed, 10),
     Column(_("已结束"), lambda a: _("是") if a.closed_at else _("否"), 8),
 ]
+ISOLATED_COLUMNS = [
+    Column(_("老人"), lambda e: e.person.name),
+    Column(_("村(社区)"), lambda e: e.region.name, 20),
+    Column(_("风险等级"), lambda e: e.get_risk_level_display()),
+]
 
 
 @role_required(svc.READERS)
@@ -65,6 +70,17 @@ def activity_list(request):
 @role_required(svc.OFFICERS | {"party_officer"})
 def isolated_list(request):
     qs = svc.isolated_elders(request.user)
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(
+            request=request,
+            actor=request.user,
+            title=_("长期未参加活动的老人"),
+            filename="isolated-elders",
+            columns=ISOLATED_COLUMNS,
+            rows=qs.select_related("region").iterator(),
+            filters={},
+            object_type="Elder",
+        )
     region = request.user.region
     return render(
         request,

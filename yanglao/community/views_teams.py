@@ -9,10 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
+from yanglao.core.masking import mask_phone
 from yanglao.core.paging import paginate, query_without_page
 
 from . import publicity, teams
@@ -24,6 +27,24 @@ READERS = teams.READERS
 def _errors(request, error: DomainError) -> dict:
     record_refusal(request, error)
     return error.fields or {"all": [error_text(error)]}
+
+
+# "导出 Excel" of the lists: their own scoped querysets with their filters.
+TEAM_COLUMNS = [
+    Column(gettext_lazy("队伍名称"), lambda t: t.name, 24),
+    Column(gettext_lazy("类型"), lambda t: t.get_kind_display()),
+    Column(gettext_lazy("服务区划"), lambda t: t.region.name, 18),
+    Column(gettext_lazy("负责人"), lambda t: t.leader),
+    Column(gettext_lazy("联系电话"), lambda t: mask_phone(t.phone)),
+    Column(gettext_lazy("简介"), lambda t: t.description, 40),
+]
+MATERIAL_COLUMNS = [
+    Column(gettext_lazy("标题"), lambda m: m.title, 30),
+    Column(gettext_lazy("类别"), lambda m: m.get_kind_display()),
+    Column(gettext_lazy("发布单位区划"), lambda m: m.region.name, 18),
+    Column(gettext_lazy("已发放村(社区)数"), lambda m: m.n_villages),
+    Column(gettext_lazy("发布时间"), lambda m: m.created_at, 18),
+]
 
 
 @role_required(READERS)
@@ -38,6 +59,15 @@ def team_list(request):
         )
     except DomainError as error:
         return error_response(request, error)
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("志愿服务队"),
+            filename="volunteer-teams",
+            columns=TEAM_COLUMNS,
+            rows=qs.select_related("region"),
+            object_type="VolunteerTeam",
+        )
     return render(
         request,
         "community/team_list.html",
@@ -184,6 +214,15 @@ def material_list(request):
         q=g.get("q", "").strip(),
         kind=g.get("kind", "") if g.get("kind") in MaterialKind.values else "",
     )
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("宣传资料"),
+            filename="materials",
+            columns=MATERIAL_COLUMNS,
+            rows=qs.select_related("region"),
+            object_type="Material",
+        )
     return render(
         request,
         "community/material_list.html",

@@ -106,3 +106,29 @@ def xlsx_response(
     response = HttpResponse(content, content_type=XLSX_MIME)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def list_export(
+    request: HttpRequest,
+    *,
+    title: str,
+    filename: str,
+    columns: Sequence[Column],
+    rows: Iterable[Any],
+    object_type: str,
+) -> HttpResponse:
+    """A list page's "导出 Excel" (``?export=xlsx``): the list's own scoped queryset with its
+    filters (the query string less ``export`` and ``page``), masks applied by the columns."""
+    filters = {k: v for k, v in request.GET.items() if k not in ("export", "page") and v}
+    if hasattr(rows, "iterator"):
+        rows = rows.iterator(chunk_size=2000)
+    return xlsx_response(
+        request=request,
+        actor=request.user,
+        title=title,
+        filename=filename,
+        columns=columns,
+        rows=rows,
+        filters=filters,
+        object_type=object_type,
+    )

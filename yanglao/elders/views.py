@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.accounts.roles import (
@@ -16,6 +17,7 @@ from yanglao.accounts.roles import (
 )
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
 from yanglao.core.models import AuditEvent
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.regions.views import crumbs_for
@@ -258,6 +260,19 @@ def care_plan(request, pk: int):
     return render(request, "elders/care_plan.html", {"form": form, "elder": elder})
 
 
+# "导出 Excel" of the transfers (both sides see a transfer; no ID numbers).
+TRANSFER_COLUMNS = [
+    Column(gettext_lazy("老人"), lambda t: t.elder.person.name),
+    Column(gettext_lazy("转出区划"), lambda t: t.from_region.name, 18),
+    Column(gettext_lazy("转入区划"), lambda t: t.to_region.name, 18),
+    Column(gettext_lazy("由转入方发起"), lambda t: t.initiated_by_receiver),
+    Column(gettext_lazy("状态"), lambda t: t.get_status_display()),
+    Column(gettext_lazy("说明"), lambda t: t.note, 30),
+    Column(gettext_lazy("申请时间"), lambda t: t.created_at, 18),
+    Column(gettext_lazy("处理时间"), lambda t: t.decided_at, 18),
+]
+
+
 @role_required(ELDER_WRITERS)
 def transfers(request):
     actor = request.user
@@ -281,6 +296,15 @@ def transfers(request):
         else:
             messages.success(request, _("转移申请已发出，等待对方确认"))
             return redirect("elders:transfers")
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("档案转移"),
+            filename="elder-transfers",
+            columns=TRANSFER_COLUMNS,
+            rows=selectors.transfers_for(actor, status=status),
+            object_type="Transfer",
+        )
     page = paginate(request, selectors.transfers_for(actor, status=status))
     path = actor.region.path
     rows = []

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
 from yanglao.core.paging import paginate, query_without_page
 
 from . import centres
@@ -18,6 +20,17 @@ from .models import VillageCentre
 
 READERS = centres.CENTRE_READERS
 BOOL = {"1": True, "0": False}
+CENTRE_COLUMNS = [
+    Column(gettext_lazy("行政村"), lambda c: c.village.name, 16),
+    Column(gettext_lazy("登记名称"), lambda c: c.registered_name, 28),
+    Column(gettext_lazy("统一社会信用代码"), lambda c: c.credit_code, 22),
+    Column(gettext_lazy("登记日期"), lambda c: c.registered_on),
+    Column(gettext_lazy("开办资金(元)"), lambda c: c.start_up_funds),
+    Column(gettext_lazy("牌匾有“万寿延”标识"), lambda c: c.plaque_mark),
+    Column(gettext_lazy("理事长"), lambda c: c.chairman_name),
+    Column(gettext_lazy("理事长由村党组织书记担任"), lambda c: c.chairman_is_party_secretary),
+    Column(gettext_lazy("所办幸福院"), lambda c: c.facility.name if c.facility_id else "", 24),
+]
 
 
 @role_required(READERS)
@@ -34,6 +47,15 @@ def centre_list(request):
         )
     except DomainError as error:
         return error_response(request, error)
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("村级养老服务中心"),
+            filename="village-centres",
+            columns=CENTRE_COLUMNS,
+            rows=qs.select_related("village", "facility"),
+            object_type="VillageCentre",
+        )
     page = paginate(request, qs)
     today = timezone.localdate()
     rows = [{"centre": c, "issues": centres.centre_issues(c, today)} for c in page.object_list]

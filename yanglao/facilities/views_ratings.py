@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.policy import selectors as policy_selectors
 
@@ -19,6 +21,15 @@ from . import ratings
 from .models import RatingScheme
 
 READERS = ratings.RATING_READERS
+RATING_COLUMNS = [
+    Column(gettext_lazy("设施"), lambda r: r.facility.name, 28),
+    Column(gettext_lazy("评定类型"), lambda r: r.get_scheme_display()),
+    Column(gettext_lazy("评定日期"), lambda r: r.rated_on),
+    Column(gettext_lazy("星级/等级"), lambda r: r.stars),
+    Column(gettext_lazy("总分"), lambda r: r.total),
+    Column(gettext_lazy("评定机构"), lambda r: r.assessor, 20),
+    Column(gettext_lazy("有效期至"), lambda r: r.valid_until),
+]
 
 
 def _int(value) -> int | None:
@@ -41,6 +52,15 @@ def rating_list(request):
         )
     except DomainError as error:
         return error_response(request, error)
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("星级与等级评定"),
+            filename="ratings",
+            columns=RATING_COLUMNS,
+            rows=qs.select_related("facility"),
+            object_type="StarRating",
+        )
     return render(
         request,
         "facilities/rating_list.html",

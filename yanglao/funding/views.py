@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, ValidationFailed, error_text
+from yanglao.core.exports import Column, list_export
 from yanglao.core.scope import scoped
 from yanglao.facilities.models import Facility, FacilityType
 
@@ -104,6 +106,22 @@ def _year(value) -> int | None:
         return None
 
 
+# "导出 Excel" of the grants ledger: each grant as its lines leave it, with the flags.
+GRANT_COLUMNS = [
+    Column(gettext_lazy("设施"), lambda s: s.facility.name, 28),
+    Column(gettext_lazy("所在区划"), lambda s: s.facility.region.name, 18),
+    Column(gettext_lazy("年度"), lambda s: s.year, 8),
+    Column(gettext_lazy("出资层级"), lambda s: s.payer_label),
+    Column(gettext_lazy("奖补项目"), lambda s: str(KIND_LABELS.get(s.kind, s.kind)), 20),
+    Column(gettext_lazy("金额（元）"), lambda s: s.amount),
+    Column(gettext_lazy("状态"), lambda s: s.status_label),
+    Column(gettext_lazy("已支出（元）"), lambda s: s.spent),
+    Column(gettext_lazy("支出超出范围"), lambda s: bool(s.outside_uses)),
+    Column(gettext_lazy("配套资金逾期"), lambda s: s.match_missed),
+    Column(gettext_lazy("规则"), lambda s: s.rule_id, 30),
+]
+
+
 @role_required(selectors.FUNDING_USERS)
 def grants(request):
     """奖补资金台账: every grant in scope, with its flags; a form to record one."""
@@ -143,6 +161,15 @@ def grants(request):
     states = selectors.grant_states(request.user, year=year, region_code=region_code)
     if status:
         states = [s for s in states if s.status == status]
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("奖补资金台账"),
+            filename="grants",
+            columns=GRANT_COLUMNS,
+            rows=states,
+            object_type="GrantLine",
+        )
     return render(
         request,
         "funding/grants.html",

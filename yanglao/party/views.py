@@ -11,9 +11,11 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, ValidationFailed, error_text
+from yanglao.core.exports import Column, list_export
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import scoped
 from yanglao.facilities.models import Facility, FacilityType, Ownership
@@ -33,6 +35,49 @@ from .models import (
     Standing,
 )
 from .selectors import PARTY_USERS, PARTY_WRITERS
+from .templatetags.party_tags import reach_label
+
+# "导出 Excel" of the lists: their own scoped querysets with their filters.
+ORGANIZATION_COLUMNS = [
+    Column(gettext_lazy("名称"), lambda r: "　" * r[1] + r[0].name, 32),
+    Column(gettext_lazy("类别"), lambda r: r[0].get_kind_display()),
+    Column(gettext_lazy("所在区划"), lambda r: r[0].region.name, 18),
+    Column(gettext_lazy("书记"), lambda r: r[0].secretary.name if r[0].secretary_id else ""),
+    Column(gettext_lazy("换届到期"), lambda r: r[0].term_end),
+    Column(gettext_lazy("有效"), lambda r: r[0].active),
+]
+MEMBER_COLUMNS = [
+    Column(gettext_lazy("姓名"), lambda m: m.person.name),
+    Column(gettext_lazy("身份"), lambda m: m.get_standing_display()),
+    Column(gettext_lazy("党员类别"), lambda m: m.get_status_display()),
+    Column(gettext_lazy("党组织"), lambda m: m.organization.name if m.organization_id else "", 24),
+    Column(gettext_lazy("机构"), lambda m: m.facility.name if m.facility_id else "", 24),
+    Column(gettext_lazy("组织关系已转入"), lambda m: m.relation_moved),
+    Column(gettext_lazy("入党日期"), lambda m: m.joined_on),
+    Column(gettext_lazy("所在区划"), lambda m: m.region.name, 18),
+]
+ACTIVITY_COLUMNS = [
+    Column(gettext_lazy("日期"), lambda a: a.held_on),
+    Column(gettext_lazy("类型"), lambda a: a.get_kind_display(), 20),
+    Column(gettext_lazy("标题"), lambda a: a.title, 30),
+    Column(gettext_lazy("党组织"), lambda a: a.organization.name if a.organization_id else "", 24),
+    Column(gettext_lazy("机构"), lambda a: a.facility.name if a.facility_id else "", 24),
+    Column(gettext_lazy("所在区划"), lambda a: a.region.name if a.region_id else "", 18),
+    Column(gettext_lazy("地点"), lambda a: a.venue, 20),
+]
+
+
+def institution_columns(reaches: dict[int, set[str]]) -> list[Column]:
+    def reach(f) -> str:
+        return "、".join(reach_label(c) for c in sorted(reaches.get(f.pk, ()))) or _("尚未覆盖")
+
+    return [
+        Column(gettext_lazy("机构"), lambda f: f.name, 28),
+        Column(gettext_lazy("类型"), lambda f: f.get_type_display(), 20),
+        Column(gettext_lazy("运营模式"), lambda f: f.get_ownership_display()),
+        Column(gettext_lazy("所在区划"), lambda f: f.region.name, 18),
+        Column(gettext_lazy("党的组织和工作覆盖"), reach, 30),
+    ]
 
 
 def _int(value) -> int | None:
@@ -60,6 +105,15 @@ def organization_tree(request):
     tree = selectors.organization_tree(
         request.user, q=g.get("q", ""), kind=g.get("kind", ""), region_code=g.get("region") or None
     )
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("党组织"),
+            filename="party-organizations",
+            columns=ORGANIZATION_COLUMNS,
+            rows=tree,
+            object_type="PartyOrganization",
+        )
     today = timezone.localdate()
     rows = [{"org": o, "depth": d, "renewal": selectors.renewal_due(o, today)} for o, d in tree]
     return render(
@@ -92,6 +146,23 @@ def organization_detail(request, pk: int):
 @role_required(PARTY_USERS)
 def member_list(request):
     g = request.GET
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("党员"),
+            filename="party-members",
+            columns=MEMBER_COLUMNS,
+            rows=selectors.members(
+                request.user,
+                q=g.get("q", "").strip(),
+                standing=g.get("standing", ""),
+                status=g.get("status", ""),
+                moved=g.get("moved", ""),
+                organization_id=_int(g.get("org")),
+                region_code=g.get("region") or None,
+            ).select_related("person", "organization", "facility", "region"),
+            object_type="PartyMembership",
+        )
     page = paginate(
         request,
         selectors.members(
@@ -122,6 +193,22 @@ def member_list(request):
 def institution_list(request):
     g = request.GET
     today = timezone.localdate()
+    if g.get("export") == "xlsx":
+        qs = selectors.institutions(
+            request.user,
+            q=g.get("q", "").strip(),
+            region_code=g.get("region") or None,
+            ownership=g.get("ownership", ""),
+            facility_type=g.get("type", ""),
+        )
+        return list_export(
+            request,
+            title=_("机构党建"),
+            filename="party-institutions",
+            columns=institution_columns(selectors.reach_map(qs, today)),
+            rows=qs.select_related("region"),
+            object_type="Facility",
+        )
     page = paginate(
         request,
         selectors.institutions(
@@ -178,6 +265,24 @@ def coverage(request):
 @role_required(PARTY_USERS)
 def activity_list(request):
     g = request.GET
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("党建活动"),
+            filename="party-activities",
+            columns=ACTIVITY_COLUMNS,
+            rows=selectors.activities(
+                request.user,
+                q=g.get("q", "").strip(),
+                kind=g.get("kind", ""),
+                region_code=g.get("region") or None,
+                organization_id=_int(g.get("org")),
+                facility_id=_int(g.get("facility")),
+                date_from=_date(g.get("from")),
+                date_to=_date(g.get("to")),
+            ).select_related("organization", "facility", "region"),
+            object_type="Activity",
+        )
     page = paginate(
         request,
         selectors.activities(

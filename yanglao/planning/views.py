@@ -14,8 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.accounts.roles import Role
+from yanglao.core import exports
 from yanglao.core.audit import AccessKind, log_access
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, Forbidden, ValidationFailed, error_response, error_text
@@ -155,12 +157,37 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
+# "导出 Excel" of the applications of the year: ranked first (with rank and total).
+PROJECT_COLUMNS = [
+    exports.Column(gettext_lazy("排名"), lambda r: r[0].rank if r[0] else "", 6),
+    exports.Column(gettext_lazy("项目名称"), lambda r: r[1].name, 30),
+    exports.Column(gettext_lazy("县（区）"), lambda r: r[1].county.name, 14),
+    exports.Column(
+        gettext_lazy("社区"), lambda r: r[1].community.name if r[1].community_id else ""
+    ),
+    exports.Column(gettext_lazy("申报年度"), lambda r: r[1].year, 8),
+    exports.Column(gettext_lazy("建筑面积（m²）"), lambda r: r[1].floor_area_m2),
+    exports.Column(gettext_lazy("运营主体"), lambda r: r[1].operator_name, 20),
+    exports.Column(gettext_lazy("加权得分"), lambda r: r[0].total if r[0] else ""),
+    exports.Column(gettext_lazy("状态"), lambda r: r[1].get_status_display()),
+]
+
+
 @role_required(READERS)
 def project_list(request):
     year = _year(request)
     ranking = selectors.ranked(request.user, year)
     ranked_ids = {a.pk for _r, a in ranking.rows}
     others = [a for a in selectors.applications(request.user, year=year) if a.pk not in ranked_ids]
+    if request.GET.get("export") == "xlsx":
+        return exports.list_export(
+            request,
+            title=_("城镇社区养老幸福工程申报"),
+            filename=f"projects-{year}",
+            columns=PROJECT_COLUMNS,
+            rows=[*ranking.rows, *((None, a) for a in others)],
+            object_type="ProjectApplication",
+        )
     _names, labels = services.factors(request.user.region)
     return render(
         request,

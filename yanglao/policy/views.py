@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.accounts.roles import POLICY_EDITORS
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, record_refusal
+from yanglao.core.exports import Column, list_export
 from yanglao.core.navigation import STAFF
 from yanglao.core.scope import get_in_scope
 from yanglao.regions.selectors import region_get
@@ -38,6 +40,31 @@ def _params(request):
     return region, on, error
 
 
+# "导出 Excel" of the rules in force and of the targets, as filtered on the page.
+RULE_COLUMNS = [
+    Column(gettext_lazy("规则编号"), lambda r: r.resolution.rule_id, 36),
+    Column(gettext_lazy("名称"), lambda r: r.resolution.title, 40),
+    Column(gettext_lazy("类别"), lambda r: r.rule.get_kind_display()),
+    Column(gettext_lazy("适用区划"), lambda r: r.rule.region.name, 14),
+    Column(gettext_lazy("生效日期"), lambda r: r.rule.valid_from),
+    Column(gettext_lazy("失效日期"), lambda r: r.rule.valid_to),
+    Column(gettext_lazy("参数"), lambda r: r.resolution.params, 40),
+    Column(gettext_lazy("依据"), lambda r: r.rule.source_text, 40),
+]
+TARGET_COLUMNS = [
+    Column(gettext_lazy("目标"), lambda t: t.resolution.title, 40),
+    Column(gettext_lazy("指标"), lambda t: indicators.label(t.resolution.params["indicator"]), 24),
+    Column(
+        gettext_lazy("要求"),
+        lambda t: f"{t.resolution.params['comparator']} {t.resolution.params['threshold']}",
+    ),
+    Column(gettext_lazy("期限"), lambda t: t.resolution.params["deadline"]),
+    Column(gettext_lazy("测得值"), lambda t: t.measurement.value if t.measurement else ""),
+    Column(gettext_lazy("状态"), lambda t: indicators.STATUS_LABELS[t.status]),
+    Column(gettext_lazy("依据"), lambda t: t.resolution.decisive.source, 40),
+]
+
+
 @role_required(STAFF)
 def rules(request):
     region, on, error = _params(request)
@@ -47,6 +74,15 @@ def rules(request):
     view = selectors.policy_for(region, on, kind=kind, q=q)
     if error:
         messages.warning(request, error)
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("%(r)s适用的政策规则") % {"r": region.name},
+            filename="policy-rules",
+            columns=RULE_COLUMNS,
+            rows=view.in_force,
+            object_type="PolicyRule",
+        )
     return render(
         request,
         "policy/rules.html",
@@ -158,6 +194,15 @@ def targets(request):
     status_filter = request.GET.get("status", "")
     if status_filter:
         rows = [r for r in rows if r.status == status_filter]
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("%(r)s的目标任务") % {"r": region.name},
+            filename="policy-targets",
+            columns=TARGET_COLUMNS,
+            rows=rows,
+            object_type="PolicyRule",
+        )
     return render(
         request,
         "policy/targets.html",

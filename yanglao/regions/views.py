@@ -9,8 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.accounts.roles import REGION_EDITORS
+from yanglao.core import exports
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, record_refusal
 from yanglao.core.exports import XLSX_MIME, Column, build_xlsx
@@ -42,6 +44,20 @@ def tree(request):
     return redirect("regions:detail", code=request.user.region_id)
 
 
+# "导出 Excel" of the child regions (the list as filtered on the page).
+REGION_COLUMNS = [
+    Column(gettext_lazy("区划代码"), lambda r: r.code, 14),
+    Column(gettext_lazy("名称"), lambda r: r.name, 20),
+    Column(gettext_lazy("层级"), lambda r: r.get_level_display()),
+    Column(gettext_lazy("市辖区"), lambda r: r.is_urban_district),
+    Column(gettext_lazy("人口统计年份"), lambda r: r.population_year),
+    Column(gettext_lazy("户籍60岁以上"), lambda r: r.registered_60),
+    Column(gettext_lazy("户籍80岁以上"), lambda r: r.registered_80),
+    Column(gettext_lazy("常住60岁以上"), lambda r: r.resident_60),
+    Column(gettext_lazy("撤销日期"), lambda r: r.valid_to),
+]
+
+
 @role_required(STAFF)
 def detail(request, code: str):
     actor = request.user
@@ -52,6 +68,15 @@ def detail(request, code: str):
         qs = selectors.search(actor, q).filter(path__startswith=region.path + ".")
     else:
         qs = selectors.children_of(actor, region, q=q, include_abolished=show_abolished)
+    if request.GET.get("export") == "xlsx":
+        return exports.list_export(
+            request,
+            title=_("%(r)s的下级区划") % {"r": region.name},
+            filename=f"regions-{region.code}",
+            columns=REGION_COLUMNS,
+            rows=qs,
+            object_type="Region",
+        )
     page = paginate(request, qs)
     counts = selectors.child_counts(list(page.object_list))
     context = {

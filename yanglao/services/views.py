@@ -20,6 +20,8 @@ from yanglao.accounts.roles import Role
 from yanglao.core import audit
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, Forbidden, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
+from yanglao.core.masking import mask_phone
 from yanglao.core.paging import paginate, query_without_page
 
 from . import dispatch, links, selectors, services, survey
@@ -59,6 +61,51 @@ _elders_matching = selectors.elders_matching
 _elder_in_scope = selectors.elder_in_scope
 
 
+# "导出 Excel" of the lists: their own scoped querysets with their filters (masks applied).
+ORDER_COLUMNS = [
+    Column(gettext_lazy("工单号"), lambda o: o.number, 18),
+    Column(gettext_lazy("老人"), lambda o: o.elder.person.name),
+    Column(gettext_lazy("服务项目"), lambda o: o.item.name, 18),
+    Column(gettext_lazy("数量"), lambda o: o.quantity),
+    Column(gettext_lazy("金额(元)"), lambda o: o.amount),
+    Column(gettext_lazy("状态"), lambda o: o.get_status_display()),
+    Column(gettext_lazy("来源"), lambda o: o.get_channel_display()),
+    Column(gettext_lazy("申请人电话"), lambda o: mask_phone(o.requester_phone)),
+    Column(gettext_lazy("预约服务时间"), lambda o: o.scheduled_for, 18),
+    Column(gettext_lazy("服务方"), lambda o: o.provider.name if o.provider_id else "", 18),
+    Column(gettext_lazy("完成时间"), lambda o: o.finished_at, 18),
+    Column(gettext_lazy("满意度"), lambda o: o.rating),
+]
+PROVIDER_COLUMNS = [
+    Column(gettext_lazy("名称"), lambda p: p.name, 24),
+    Column(gettext_lazy("类型"), lambda p: p.get_kind_display()),
+    Column(gettext_lazy("所在区划"), lambda p: p.region.name, 18),
+    Column(gettext_lazy("联系电话"), lambda p: mask_phone(p.phone)),
+    Column(gettext_lazy("地址"), lambda p: p.address, 30),
+    Column(gettext_lazy("每日接单上限"), lambda p: p.daily_capacity),
+    Column(gettext_lazy("在册"), lambda p: p.active),
+]
+RATING_COLUMNS = [
+    Column(gettext_lazy("服务方"), lambda r: r["name"], 24),
+    Column(gettext_lazy("类型"), lambda r: str(ProviderKind(r["kind"]).label)),
+    Column(gettext_lazy("完成工单"), lambda r: r["done"]),
+    Column(gettext_lazy("评价数"), lambda r: r["rated"]),
+    Column(gettext_lazy("平均满意度"), lambda r: r["average"]),
+    Column(gettext_lazy("不满意评价"), lambda r: r["low"]),
+    Column(gettext_lazy("评价率"), lambda r: r["rate_of_rating"]),
+]
+ITEM_COLUMNS = [
+    Column(gettext_lazy("编码"), lambda i: i.code, 16),
+    Column(gettext_lazy("名称"), lambda i: i.name, 20),
+    Column(gettext_lazy("服务内容(GB/T 43153)"), lambda i: i.get_category_display(), 14),
+    Column(gettext_lazy("六助分类"), lambda i: i.get_help_display()),
+    Column(gettext_lazy("计量单位"), lambda i: i.unit, 8),
+    Column(gettext_lazy("标准时长(分钟)"), lambda i: i.standard_minutes),
+    Column(gettext_lazy("单价(元)"), lambda i: i.price),
+    Column(gettext_lazy("启用"), lambda i: i.active),
+]
+
+
 @role_required(OFFICERS)
 def order_list(request):
     g = request.GET
@@ -77,6 +124,15 @@ def order_list(request):
         date_to=parse_date(g.get("to", "") or ""),
         rating=g.get("rating", ""),
     )
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("服务工单"),
+            filename="service-orders",
+            columns=ORDER_COLUMNS,
+            rows=qs.select_related("elder__person", "item", "provider"),
+            object_type="Order",
+        )
     page = paginate(request, qs)
     return render(
         request,
@@ -358,6 +414,15 @@ def providers(request):
         item=g.get("item", ""),
         active=g.get("active", "1"),
     )
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("服务方"),
+            filename="service-providers",
+            columns=PROVIDER_COLUMNS,
+            rows=qs.select_related("region"),
+            object_type="Provider",
+        )
     page = paginate(request, qs.prefetch_related("qualifications"))
     today = timezone.localdate()
     return render(
@@ -528,6 +593,15 @@ def _volunteer_person(user, raw: str):
 @role_required(EVERYONE)
 def catalogue(request):
     items = selectors.catalogue_items(category=request.GET.get("category", ""))
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("服务项目目录"),
+            filename="service-catalogue",
+            columns=ITEM_COLUMNS,
+            rows=items,
+            object_type="ServiceItem",
+        )
     groups = [
         (code, label, [i for i in items if i.category == code]) for code, label in Category.choices
     ]
@@ -593,6 +667,15 @@ def ratings(request):
     except ValueError:
         year = timezone.localdate().year
     rows = selectors.provider_ratings(request.user, year=year)
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("服务方满意度"),
+            filename=f"provider-ratings-{year}",
+            columns=RATING_COLUMNS,
+            rows=rows,
+            object_type="Provider",
+        )
     return render(
         request,
         "services/ratings.html",

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
 from yanglao.core.paging import paginate, query_without_page
 
 from . import appointments, hospital
@@ -34,6 +36,18 @@ def _next(request, order_id: int) -> str:
     return reverse("services:order", args=[order_id])
 
 
+APPOINTMENT_COLUMNS = [
+    Column(gettext_lazy("就诊时间"), lambda a: a.starts_at, 18),
+    Column(gettext_lazy("老人"), lambda a: a.elder.person.name),
+    Column(gettext_lazy("医院"), lambda a: a.hospital_name, 24),
+    Column(gettext_lazy("科室"), lambda a: a.department_name),
+    Column(gettext_lazy("医生"), lambda a: a.doctor_name),
+    Column(gettext_lazy("挂号单号"), lambda a: a.external_ref, 20),
+    Column(gettext_lazy("状态"), lambda a: a.get_status_display()),
+    Column(gettext_lazy("助医工单"), lambda a: a.order.number, 18),
+]
+
+
 @role_required(OFFICERS)
 def appointment_list(request):
     g = request.GET
@@ -41,6 +55,17 @@ def appointment_list(request):
     if status not in (*AppointmentStatus.values, ""):
         status = AppointmentStatus.BOOKED
     upcoming = g.get("upcoming", "1") == "1"
+    if g.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("预约挂号"),
+            filename="appointments",
+            columns=APPOINTMENT_COLUMNS,
+            rows=appointments.appointments_for(
+                request.user, status=status, q=g.get("q", ""), upcoming=upcoming
+            ).select_related("elder__person", "order"),
+            object_type="Appointment",
+        )
     page = paginate(
         request,
         appointments.appointments_for(

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from yanglao.core import exports
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import (
     Conflict,
@@ -45,10 +47,36 @@ def _shift(month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+MEAL_POINT_COLUMNS = [
+    Column(_lazy("名称"), lambda p: p.name, 24),
+    Column(_lazy("所在区划"), lambda p: p.region.name, 18),
+    Column(_lazy("运营方"), lambda p: p.provider.name if p.provider_id else "", 20),
+    Column(_lazy("地址"), lambda p: p.address, 30),
+    Column(_lazy("座位数"), lambda p: p.seats),
+    Column(_lazy("每餐价格(元)"), lambda p: p.meal_price),
+    Column(_lazy("提供送餐"), lambda p: p.delivers),
+    Column(_lazy("运营中"), lambda p: p.active),
+]
+
+
 @role_required(MEAL_USERS)
 def meal_points(request):
     g = request.GET
     active = g.get("active", "1")
+    if g.get("export") == "xlsx":
+        return exports.list_export(
+            request,
+            title=_("助餐点"),
+            filename="meal-points",
+            columns=MEAL_POINT_COLUMNS,
+            rows=meals.points_for(
+                request.user,
+                q=g.get("q", ""),
+                region_code=g.get("region") or None,
+                active={"1": True, "0": False}.get(active),
+            ).select_related("region", "provider"),
+            object_type="MealPoint",
+        )
     page = paginate(
         request,
         meals.points_for(

@@ -10,10 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yanglao.accounts.roles import Role
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
+from yanglao.core.masking import mask_phone
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import in_subtree, scoped
 from yanglao.elders.models import Elder, Relation
@@ -114,10 +117,31 @@ def my(request):
     return render(request, "timebank/my.html", context, status=422 if errors else 200)
 
 
+# "导出 Excel" of the accounts list (hours, never money; phones masked).
+ACCOUNT_COLUMNS = [
+    Column(gettext_lazy("志愿者"), lambda a: a.holder.name if a.holder_id else ""),
+    Column(gettext_lazy("手机号"), lambda a: mask_phone(a.holder.phone) if a.holder_id else ""),
+    Column(gettext_lazy("所属区划"), lambda a: a.region.name, 18),
+    Column(gettext_lazy("余额（小时）"), lambda a: a.balance),
+    Column(gettext_lazy("开户时间"), lambda a: a.created_at, 18),
+]
+
+
 @role_required(READERS)
 def accounts(request):
     q = request.GET.get("q", "")
     region = request.GET.get("region", "")
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("志愿者账户"),
+            filename="timebank-accounts",
+            columns=ACCOUNT_COLUMNS,
+            rows=selectors.accounts_for(request.user, q=q, region_code=region).select_related(
+                "holder", "region"
+            ),
+            object_type="Account",
+        )
     page = paginate(request, selectors.accounts_for(request.user, q=q, region_code=region))
     return render(
         request,

@@ -11,11 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yanglao.accounts.roles import Role
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, NotFound, error_response, error_text, record_refusal
+from yanglao.core.exports import Column, list_export
+from yanglao.core.masking import mask_phone
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.scope import get_in_scope, scoped
 
@@ -24,6 +27,50 @@ from .models import Finding, FollowUpKind, FollowUpStatus, VisitMethod, VisitorK
 
 OFFICERS = pairing.PAIRING_WRITERS
 EVERYONE = OFFICERS | {Role.VISITOR}
+
+# "导出 Excel" of each list: its own scoped queryset with its filters (masks applied).
+VISIT_COLUMNS = [
+    Column(gettext_lazy("探访时间"), lambda v: v.visited_at, 18),
+    Column(gettext_lazy("老人"), lambda v: v.elder.person.name),
+    Column(gettext_lazy("村(社区)"), lambda v: v.elder.region.name, 20),
+    Column(gettext_lazy("方式"), lambda v: v.get_method_display()),
+    Column(gettext_lazy("最重发现"), lambda v: v.get_worst_display()),
+    Column(gettext_lazy("探访员"), lambda v: v.visitor.person.name if v.visitor_id else ""),
+    Column(gettext_lazy("备注"), lambda v: v.note, 30),
+]
+OVERDUE_COLUMNS = [
+    Column(gettext_lazy("老人"), lambda d: d.elder.person.name),
+    Column(gettext_lazy("村(社区)"), lambda d: d.elder.region.name, 20),
+    Column(gettext_lazy("周期"), lambda d: d.get_period_display()),
+    Column(gettext_lazy("每周期至少探访次数"), lambda d: d.required),
+    Column(gettext_lazy("应访截止"), lambda d: d.due_on),
+    Column(gettext_lazy("最近探访"), lambda d: d.last_visit_at, 18),
+]
+FOLLOW_UP_COLUMNS = [
+    Column(gettext_lazy("老人"), lambda f: f.elder.person.name),
+    Column(gettext_lazy("类型"), lambda f: f.get_kind_display()),
+    Column(gettext_lazy("程度"), lambda f: f.get_level_display()),
+    Column(gettext_lazy("情况"), lambda f: f.description, 30),
+    Column(gettext_lazy("负责人"), lambda f: str(f.assignee) if f.assignee_id else ""),
+    Column(gettext_lazy("办理期限"), lambda f: f.due_on),
+    Column(gettext_lazy("状态"), lambda f: f.get_status_display()),
+    Column(gettext_lazy("办理结果"), lambda f: f.result, 30),
+]
+VISITOR_COLUMNS = [
+    Column(gettext_lazy("姓名"), lambda v: v.person.name),
+    Column(gettext_lazy("身份"), lambda v: v.get_kind_display()),
+    Column(gettext_lazy("手机号"), lambda v: mask_phone(v.person.phone)),
+    Column(gettext_lazy("服务区划"), lambda v: v.region.name, 20),
+    Column(gettext_lazy("工作单位/志愿组织"), lambda v: v.organization, 24),
+    Column(gettext_lazy("在岗"), lambda v: v.active),
+]
+UNPAIRED_COLUMNS = [
+    Column(gettext_lazy("老人"), lambda d: d.elder.person.name),
+    Column(gettext_lazy("村(社区)"), lambda d: d.elder.region.name, 20),
+    Column(gettext_lazy("风险等级"), lambda d: d.elder.get_risk_level_display()),
+    Column(gettext_lazy("探访要求"), lambda d: f"{d.get_period_display()} {d.required}"),
+    Column(gettext_lazy("应访截止"), lambda d: d.due_on),
+]
 
 
 @role_required(EVERYONE)
@@ -145,6 +192,15 @@ def visit_list(request):
         method=request.GET.get("method", ""),
         worst=request.GET.get("worst", ""),
     )
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("探访记录"),
+            filename="visits",
+            columns=VISIT_COLUMNS,
+            rows=qs.select_related("elder__region"),
+            object_type="Visit",
+        )
     page = paginate(request, qs)
     return render(
         request,
@@ -167,6 +223,17 @@ def overdue(request):
         areas = selectors.overdue_by_area(request.user, region_code=region, today=today)
     except DomainError as error:
         return error_response(request, error)
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("探访逾期"),
+            filename="visits-overdue",
+            columns=OVERDUE_COLUMNS,
+            rows=selectors.overdue(request.user, region_code=region, today=today).select_related(
+                "elder__person", "elder__region"
+            ),
+            object_type="VisitDue",
+        )
     page = paginate(request, selectors.overdue(request.user, region_code=region, today=today))
     rows = [
         {"due": d, "days": (today - d.due_on).days} for d in selectors.with_elders(page.object_list)
@@ -229,6 +296,15 @@ def follow_ups(request):
         kind=kind,
         overdue_on=timezone.localdate() if overdue else None,
     )
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("跟进事项"),
+            filename="follow-ups",
+            columns=FOLLOW_UP_COLUMNS,
+            rows=qs,
+            object_type="FollowUp",
+        )
     page = paginate(request, qs)
     return render(
         request,
@@ -278,6 +354,15 @@ def visitors(request):
     q = request.GET.get("q", "")
     active = request.GET.get("active", "1")
     qs = pairing.visitors_for(request.user, q=q, active={"1": True, "0": False}.get(active))
+    if request.method == "GET" and request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("探访员"),
+            filename="visitors",
+            columns=VISITOR_COLUMNS,
+            rows=qs.select_related("person", "region"),
+            object_type="Visitor",
+        )
     page = paginate(request, qs)
     today = timezone.localdate()
     counts = {}
@@ -425,6 +510,15 @@ def visitor_detail(request, pk: int):
 @role_required(OFFICERS)
 def unpaired(request):
     region = request.GET.get("region") or None
+    if request.GET.get("export") == "xlsx":
+        return list_export(
+            request,
+            title=_("未结对的重点老人"),
+            filename="unpaired-elders",
+            columns=UNPAIRED_COLUMNS,
+            rows=pairing.unpaired_elders(request.user, region_code=region),
+            object_type="VisitDue",
+        )
     page = paginate(request, pairing.unpaired_elders(request.user, region_code=region))
     return render(
         request,
