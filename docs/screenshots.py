@@ -774,6 +774,20 @@ def community_pages(s: Shooter) -> None:
     s.shot(visitor, "community-visitor-signup", full=False)
 
 
+def report_pages(s: Shooter) -> None:
+    page = s.login("zy_county")
+    page.goto("/reports/")
+    s.shot(page, "reports-index", full=False)
+    page.get_by_test_id("latest-month").click()
+    s.shot(page, "reports-month", full=False)
+    village = s.login("zy_village")
+    village.goto("/reports/cards/141129101201/")
+    s.shot(village, "reports-card", element="[data-testid=card]")
+    public = s.page(phone=True)
+    public.goto("/p/policies/350430/")
+    s.shot(public, "reports-policies", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -797,6 +811,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     funding_pages,
     sanming_pages,
     community_pages,
+    report_pages,
 ]
 
 
