@@ -44,7 +44,6 @@ def _crumbs(region: Region, user, period_code: str) -> list[dict]:
 def index(request):
     """工作报告: pick a region in scope and a month or quarter."""
     code = (request.GET.get("region") or request.user.region_id).strip()
-    kind = request.GET.get("kind", "")
     wanted = request.GET.get("period", "").strip()
     try:
         region = get_in_scope(Region.objects.all(), request.user, field="", code=code)
@@ -67,7 +66,6 @@ def index(request):
             "latest": latest,
             "latest_quarter": periods.latest_complete(periods.QUARTER, today),
             "children": children if region.level < Level.VILLAGE else [],
-            "kind": kind,
             "today": today,
         },
     )
