@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.elders_list",
     "bench.visits",
     "bench.timebank",
+    "bench.dashboard",
 ]
 
 

@@ -244,6 +244,10 @@ class Proxy:
     def stop(self):
         listener, self.listener = self.listener, None
         if listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would not,
+            # and the port would go on accepting.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self.lock:
             for sock in self.sockets:
@@ -291,7 +295,7 @@ def _get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
 
 
 @pytest.mark.postgres
-def test_a_server_rides_out_a_postgresql_outage_and_a_restart(django_db_setup, tmp_path):
+def test_a_server_rides_out_a_postgresql_outage_and_a_restart(db, tmp_path):
     from django.conf import settings
 
     db = settings.DATABASES["default"]
