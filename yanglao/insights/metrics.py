@@ -494,12 +494,21 @@ def link_roles() -> dict[str, frozenset[str]]:
     }
 
 
-def url_for(figure: Figure, code: str, w: Window, role: str, roles: dict) -> str:
+def url_for(
+    figure: Figure, code: str, w: Window, role: str, roles: dict, cache: dict | None = None
+) -> str:
+    """The list behind a figure, filtered to the region; "" when the role may not open it.
+    ``cache`` keeps the reversed paths of one page (a city page links a few hundred)."""
     if figure.link is None:
         return ""
     name, params, args = figure.link(code, w)
     if role not in roles.get(name, frozenset()):
         return ""
-    url = reverse(name, args=args)
+    key = (name, *args)
+    url = cache.get(key) if cache is not None else None
+    if url is None:
+        url = reverse(name, args=args)
+        if cache is not None:
+            cache[key] = url
     params = {k: v for k, v in params.items() if v is not None}
     return f"{url}?{urlencode(params)}" if params else url

@@ -98,6 +98,7 @@ class Dashboard:
     children: list[ChildRow] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
     trend: dict = field(default_factory=dict)  # {"days": [...], "series": {key: [...]}}
+    columns: list[metrics.Figure] = field(default_factory=list)  # of the children table
 
     @property
     def figures(self) -> dict:
@@ -128,9 +129,11 @@ CHILD_COLUMNS = (
 )
 
 
-def _tiles(figures: list[metrics.Figure], values: dict, code: str, w: Window, role: str, roles):
+def _tiles(
+    figures: list[metrics.Figure], values: dict, code: str, w: Window, role: str, roles, cache
+):
     return [
-        Tile(f, f.display(values), f.raw(values), metrics.url_for(f, code, w, role, roles))
+        Tile(f, f.display(values), f.raw(values), metrics.url_for(f, code, w, role, roles, cache))
         for f in figures
     ]
 
@@ -156,6 +159,7 @@ def dashboard(user, code: str | None = None, *, days: int = TREND_DAYS) -> Dashb
     w = window_for(current.day, current.computed_at)
     view.window = w
     roles = metrics.link_roles()
+    cache: dict = {}
     role = user.role
     values = current.figures
     all_sections = metrics.sections(group_labels(current.day))
@@ -164,10 +168,10 @@ def dashboard(user, code: str | None = None, *, days: int = TREND_DAYS) -> Dashb
         figures = _visible(section, section.figures, values)
         shown += figures
         view.sections.append(
-            SectionView(section, _tiles(figures, values, region.code, w, role, roles))
+            SectionView(section, _tiles(figures, values, region.code, w, role, roles, cache))
         )
     by_key = {f.key: f for s in all_sections for f in s.figures}
-    columns = [by_key[k] for k in CHILD_COLUMNS]
+    columns = view.columns = [by_key[k] for k in CHILD_COLUMNS]
     stored = {
         r.region_id: r.figures
         for r in RegionFigures.objects.filter(parent_code=region.code, day=current.day).only(
@@ -178,9 +182,8 @@ def dashboard(user, code: str | None = None, *, days: int = TREND_DAYS) -> Dashb
     rows = []
     for child in children:
         figs = stored.get(child.code, {})
-        rows.append(
-            ChildRow(child, figs, _tiles(columns, figs, child.code, w, role, roles), bool(figs))
-        )
+        cells = _tiles(columns, figs, child.code, w, role, roles, cache) if figs else []
+        rows.append(ChildRow(child, figs, cells, bool(figs)))
     # Regions with something in them first, then the rest in code order.
     view.children = sorted(rows, key=lambda r: (not r.has_data, r.region.code))
     view.targets = [

@@ -16,7 +16,7 @@ def _context(request, view: selectors.Dashboard) -> dict:
     crumbs = [
         {"name": r.name, "url": reverse("insights:region", args=[r.code])} for r in view.crumbs
     ]
-    columns = view.children[0].cells if view.children else []
+    columns = view.columns
     tiles = [t for s in view.sections for t in s.tiles]
     by_key = {t.key: t for t in tiles}
 
@@ -50,7 +50,7 @@ def _context(request, view: selectors.Dashboard) -> dict:
                 for row in view.children
                 if row.has_data
             ],
-            "columns": [{"key": t.key, "label": str(t.figure.label)} for t in columns],
+            "columns": [{"key": f.key, "label": str(f.label)} for f in columns],
             "risk": pie("elders.risk."),
             "ages": pie("elders.age."),
             "api": reverse("api:region_figures", kwargs={"code": view.region.code}),
