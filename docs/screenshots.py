@@ -788,6 +788,33 @@ def report_pages(s: Shooter) -> None:
     s.shot(public, "reports-policies", full=False)
 
 
+def dashboard_pages(s: Shooter) -> None:
+    page = s.login("ll_city")
+    page.goto("/insights/1411/")
+    page.wait_for_selector("[data-spark] svg")
+    s.shot(page, "dashboard-city", full=False)
+    page.goto("/insights/141129/")
+    page.wait_for_selector("#child-chart svg")
+    s.shot(page, "dashboard-children", element="[data-testid=children]")
+    s.shot(page, "dashboard-targets", element="[data-testid=targets]")
+    wall = s.browser.new_context(
+        base_url=s.base_url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1920, "height": 1080},
+        storage_state=page.context.storage_state(),
+    )
+    s._contexts.append(wall)
+    screen = wall.new_page()
+    screen.goto("/insights/1411/screen/")
+    screen.wait_for_selector("#screen-trend svg")
+    s.shot(screen, "dashboard-screen", full=False)
+    phone = s.login("zy_jinluo", phone=True)
+    phone.goto("/insights/141129101/")
+    phone.wait_for_selector("[data-spark] svg")
+    s.shot(phone, "phone-dashboard", full=False)
+
+
 STEPS: list[Callable[[Shooter], None]] = [
     login_pages,
     workbenches,
@@ -812,6 +839,7 @@ STEPS: list[Callable[[Shooter], None]] = [
     sanming_pages,
     community_pages,
     report_pages,
+    dashboard_pages,
 ]
 
 
