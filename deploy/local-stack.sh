@@ -71,10 +71,16 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/stack.log
   for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
 fi
+if [ ! -s "$STACK_DIR/secrets" ]; then
+  # New keys cannot read fields encrypted with the old ones: start from an empty database.
+  log "new secrets: (re)creating database $DB_NAME"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"
+fi
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'" | grep -q 1; then
   log "creating database $DB_NAME"
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE \"$DB_NAME\""
 fi
+redis-cli -h 127.0.0.1 -p 6379 -n 5 FLUSHDB >/dev/null  # this stack's queue only
 
 # ------------------------------------------------------------ ports, secrets, settings
 free_port() {
