@@ -2032,7 +2032,16 @@ def _check_in_workers(rows, headers, scope_path, today, risk, workers: int):
 
 
 def _merge_with_retry(
-    stage, *, actor, scope_region, today, risk, conflicts, detail, bad_before, request,
+    stage,
+    *,
+    actor,
+    scope_region,
+    today,
+    risk,
+    conflicts,
+    detail,
+    bad_before,
+    request,
     on_merged=None,
 ) -> Counts:
     """One transaction; tried again if another office registered one of the numbers at
