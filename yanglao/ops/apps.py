@@ -8,3 +8,6 @@ class OpsConfig(AppConfig):
     label = "ops"
     verbose_name = "运维与安全"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import retention  # noqa: F401  (registers the legal floors of the retention rules)
