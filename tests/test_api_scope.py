@@ -1146,6 +1146,101 @@ CASES.update(
     }
 )
 
+# Privacy (yanglao/privacy/api.py): a legal basis and a data request of a 柳林县 file.
+
+
+def sibling_privacy(ctx):
+    if "sibling_request" not in ctx:
+        import datetime as dt
+
+        from yanglao.privacy import services as privacy
+
+        ctx["sibling_consent"] = privacy.consent_record(
+            actor=ctx["sibling_user"],
+            elder=ctx["sibling_elder"],
+            basis="legal_duty",
+            given_by="elder",
+            legal_reference="《老年人权益保障法》",
+            given_on=dt.date(2026, 1, 5),
+            evidence="书面告知",
+        )
+        ctx["sibling_request"] = privacy.request_open(
+            actor=ctx["sibling_user"],
+            elder=ctx["sibling_elder"],
+            kind="access",
+            requested_by="elder",
+            requester_name="张桂兰",
+            detail="复制档案",
+            received_on=dt.date(2026, 1, 6),
+        )
+    return ctx["sibling_request"]
+
+
+def published_notice(ctx):
+    import datetime as dt
+
+    from yanglao.accounts.services import user_create
+    from yanglao.privacy import services as privacy
+
+    admin, _password = user_create(
+        actor=None,
+        username="privacy_admin",
+        region_code="14",
+        role="system_admin",
+        password="Test-Passw0rd!x",
+    )
+    privacy.notice_publish(
+        actor=admin,
+        title="告知书",
+        body="正文",
+        items=[{"item": "姓名", "purpose": "建档"}],
+        controller="民政局",
+        contact="12345",
+        effective_on=dt.date(2024, 1, 1),
+    )
+
+
+REQUEST_ID = {"request_id": lambda ctx: sibling_privacy(ctx).pk}
+CASES.update(
+    {
+        ("GET", "/api/v1/privacy/notice"): Case(setup=published_notice, list_check="global"),
+        ("GET", "/api/v1/privacy/elders/{elder_id}/consents"): Case(path=ELDER_ID),
+        ("POST", "/api/v1/privacy/elders/{elder_id}/consents"): Case(
+            path=ELDER_ID,
+            body={
+                "basis": "legal_duty",
+                "given_by": "elder",
+                "legal_reference": "x",
+                "given_on": "2026-01-05",
+                "evidence": "x",
+            },
+        ),
+        ("POST", "/api/v1/privacy/consents/{consent_id}/withdraw"): Case(
+            path={"consent_id": lambda ctx: (sibling_privacy(ctx), ctx["sibling_consent"])[1].pk},
+            body={"on": "2026-01-07", "reason": "x"},
+        ),
+        ("GET", "/api/v1/privacy/requests"): Case(
+            setup=sibling_privacy, list_check="ids:sibling_request"
+        ),
+        ("POST", "/api/v1/privacy/requests"): Case(
+            body={
+                "elder_id": 0,
+                "kind": "access",
+                "requested_by": "elder",
+                "requester_name": "x",
+                "detail": "x",
+                "received_on": "2026-01-06",
+            }
+        ),
+        ("GET", "/api/v1/privacy/requests/{request_id}"): Case(path=REQUEST_ID),
+        ("POST", "/api/v1/privacy/requests/{request_id}/handle"): Case(
+            path=REQUEST_ID, body={"outcome": "provided", "response": "x"}
+        ),
+        ("GET", "/api/v1/privacy/requests/{request_id}/file"): Case(path=REQUEST_ID),
+    }
+)
+
+
 def operations() -> set[tuple[str, str]]:
     schema = ninja_api.get_openapi_schema()
     ops = set()

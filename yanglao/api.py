@@ -29,6 +29,7 @@ from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
 from yanglao.planning.api import router as planning_router
 from yanglao.policy.api import router as policy_router
+from yanglao.privacy.api import router as privacy_router
 from yanglao.regions.api import router as regions_router
 from yanglao.reports.api import router as reports_router
 from yanglao.services.api import router as services_router
@@ -206,3 +207,4 @@ api.add_router("/", community_teams_router)
 api.add_router("/", supervision_router)
 api.add_router("/interop", interop_router)
 api.add_router("/reports", reports_router)
+api.add_router("/", privacy_router)

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from yanglao.api import api
 from yanglao.core import views as core_views
+from yanglao.privacy import views as privacy_views
 from yanglao.reports.views import public_urlpatterns as public_report_urls
 from yanglao.services.urls import public_urlpatterns as public_service_urls
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("supervision/", include("yanglao.supervision.urls")),
     path("interop/", include("yanglao.interop.urls")),
     path("reports/", include("yanglao.reports.urls")),
+    path("privacy/", include("yanglao.privacy.urls")),
+    # The privacy notice (个人信息处理告知书), public by design.
+    path("p/privacy/", privacy_views.public_notice, name="privacy_public_notice"),
     path("insights/", include("yanglao.insights.urls")),
     # Pages for elders and families, without an account (signed or hashed tokens).
     path("s/", include(public_service_urls)),

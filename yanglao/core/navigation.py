@@ -126,6 +126,13 @@ NAV: list[NavItem] = [
     NavItem(_("账号管理"), "accounts:users", ACCOUNT_GUARDS, "users", "/accounts/users"),
     NavItem(_("审计日志"), "accounts:audit", AUDIT_READERS, "shield", "/accounts/audit"),
     NavItem(_("访问日志"), "accounts:access_log", AUDIT_READERS, "eye", "/accounts/access-log"),
+    NavItem(
+        _("个人信息保护"),
+        "privacy:requests",
+        ELDER_READERS - {Role.PARTY_OFFICER, Role.FACILITY_OPERATOR} | AUDIT_READERS,
+        "lock",
+        "/privacy",
+    ),
 ]
 
 

@@ -8,3 +8,6 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     verbose_name = "个人信息保护"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import workbench  # noqa: F401  (panels register)

@@ -19,6 +19,7 @@ from yanglao.demo.interop import load_demo as load_interop
 from yanglao.demo.meals import load_demo as load_meals
 from yanglao.demo.party import load_demo as load_party
 from yanglao.demo.planning import load_demo as load_planning
+from yanglao.demo.privacy import load_demo as load_privacy
 from yanglao.demo.regions import load_historic, load_villages, roll_up_populations
 from yanglao.demo.reports import load_demo as load_report_dates
 from yanglao.demo.sanming import load_demo as load_sanming
@@ -131,5 +132,8 @@ class Command(BaseCommand):
         # Last: the dashboard figures count everything loaded above (and weeks of history).
         figured = load_figures()
         self.stdout.write(f"insights: dashboard figures of {figured} days")
+        protected = load_privacy()
+        if protected:
+            self.stdout.write(f"privacy: notice, {protected} legal bases, requests and anonymised files")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
