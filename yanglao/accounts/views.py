@@ -330,16 +330,21 @@ def audit_log(request):
     qs = AuditEvent.objects.filter(path_q(actor.region.path, "region_path"))
     if params["q"]:
         qs = qs.filter(
-            Q(actor_username__icontains=params["q"]) | Q(object_repr__icontains=params["q"])
+            Q(actor_username__icontains=params["q"])
+            | Q(object_repr__icontains=params["q"])
+            | Q(object_type__iexact=params["q"])
+            | Q(object_id=params["q"])
         )
     if params["action"]:
         qs = qs.filter(action__startswith=params["action"])
     if params["outcome"]:
         qs = qs.filter(outcome=params["outcome"])
-    if params["date_from"]:
-        qs = qs.filter(at__date__gte=params["date_from"])
-    if params["date_to"]:
-        qs = qs.filter(at__date__lte=params["date_to"])
+    for name, lookup in (("date_from", "at__date__gte"), ("date_to", "at__date__lte")):
+        try:
+            if params[name]:
+                qs = qs.filter(**{lookup: dt.date.fromisoformat(params[name])})
+        except ValueError:
+            messages.warning(request, _("日期格式应为 YYYY-MM-DD"))
     if request.GET.get("export") == "xlsx":
         return xlsx_response(
             request=request,

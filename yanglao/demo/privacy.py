@@ -62,6 +62,9 @@ def load_demo() -> int:
         )
         # Most files: consent; every fifth by a son or daughter as guardian or proxy; every
         # seventh kept under the civil-affairs duty; the last few without a basis yet.
+        def keeper(elder):  # the village officer for their own village, the county elsewhere
+            return village if elder.region_path.startswith(village.region.path) else county
+
         for n, elder in enumerate(elders[: max(0, len(elders) - 4)]):
             given_on = notice.effective_on + dt.timedelta(days=10 + n % 200)
             if n % 7 == 3:
@@ -76,7 +79,7 @@ def load_demo() -> int:
                 )
             elif n % 5 == 1:
                 services.consent_record(
-                    actor=village,
+                    actor=keeper(elder),
                     elder=elder,
                     basis="consent",
                     given_by="guardian" if n % 2 else "proxy",
@@ -87,7 +90,7 @@ def load_demo() -> int:
                 )
             else:
                 services.consent_record(
-                    actor=village,
+                    actor=keeper(elder),
                     elder=elder,
                     basis="consent",
                     given_by="elder",
@@ -96,9 +99,11 @@ def load_demo() -> int:
                 )
             made += 1
         if len(elders) >= 4:
-            first, second, third, fourth = elders[0], elders[1], elders[2], elders[3]
+            mine = [e for e in elders if keeper(e) == village] or elders
+            first, second, third = (mine * 3)[:3]
+            fourth = elders[3]
             done = services.request_open(
-                actor=village,
+                actor=keeper(first),
                 elder=first,
                 kind="access",
                 requested_by="elder",
@@ -107,13 +112,13 @@ def load_demo() -> int:
                 received_on=today - dt.timedelta(days=20),
             )
             services.request_handle(
-                actor=village,
+                actor=keeper(first),
                 data_request=done,
                 outcome="provided",
                 response="已打印档案副本一份，当面交本人，本人签收",
             )
             services.request_open(
-                actor=village,
+                actor=keeper(second),
                 elder=second,
                 kind="correction",
                 requested_by="proxy",
@@ -123,7 +128,7 @@ def load_demo() -> int:
                 received_on=today - dt.timedelta(days=3),
             )
             services.request_open(
-                actor=village,
+                actor=keeper(third),
                 elder=third,
                 kind="access",
                 requested_by="guardian",

@@ -13,9 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from yanglao.accounts.roles import REGION_EDITORS
 from yanglao.core import exports
+from yanglao.core.audit import log_access
 from yanglao.core.decorators import role_required
 from yanglao.core.errors import DomainError, record_refusal
 from yanglao.core.exports import XLSX_MIME, Column, build_xlsx
+from yanglao.core.models import AccessKind
 from yanglao.core.navigation import STAFF
 from yanglao.core.paging import paginate, query_without_page
 from yanglao.core.sheets import read_sheet
@@ -179,8 +181,15 @@ def import_rejects(request):
         return redirect("regions:import")
     headers = [*stash["headers"], _("未导入原因")]
     columns = [Column(header, _cell_getter(index)) for index, header in enumerate(headers)]
-    content, _count = build_xlsx(
+    content, count = build_xlsx(
         title=_("未导入的行"), columns=columns, rows=stash["rows"], filters={}
+    )
+    # Every export is in the access log, this one too (rows the user sent, with reasons).
+    log_access(
+        actor=request.user,
+        kind=AccessKind.EXPORT,
+        request=request,
+        detail={"object_type": "region_import_rejects", "rows": count},
     )
     response = HttpResponse(content, content_type=XLSX_MIME)
     response["Content-Disposition"] = "attachment; filename=region-rejects.xlsx"

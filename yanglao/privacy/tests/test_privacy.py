@@ -488,3 +488,24 @@ def test_a_longer_local_period_keeps_the_file(county, make_user):
         on=timezone.localdate() - dt.timedelta(days=2000),
     )
     assert anonymise.anonymise_due().anonymised == []
+
+
+def test_the_demo_loads_once(db):
+    from yanglao.demo.elders import load_elders
+    from yanglao.demo.privacy import load_demo
+    from yanglao.demo.users import load_users
+
+    load_users()
+    load_elders()
+    assert load_demo() > 0
+    assert load_demo() == 0
+    assert ConsentRecord.objects.filter(given_by="guardian").exists()
+    assert ConsentRecord.objects.filter(basis="legal_duty").exists()
+    assert Anonymisation.objects.count() == 1
+    assert set(DataRequestStatus()) >= {"open", "done", "refused"}
+
+
+def DataRequestStatus():  # noqa: N802
+    from yanglao.privacy.models import DataRequest
+
+    return DataRequest.objects.values_list("status", flat=True)
