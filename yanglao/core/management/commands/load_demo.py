@@ -129,11 +129,11 @@ class Command(BaseCommand):
         dated = load_report_dates()
         if dated:
             self.stdout.write(f"reports: {dated} elder files dated back to before the platform")
+        protected = load_privacy()
+        if protected:
+            self.stdout.write(f"privacy: notice, {protected} legal bases, requests, anonymised")
         # Last: the dashboard figures count everything loaded above (and weeks of history).
         figured = load_figures()
         self.stdout.write(f"insights: dashboard figures of {figured} days")
-        protected = load_privacy()
-        if protected:
-            self.stdout.write(f"privacy: notice, {protected} legal bases, requests and anonymised files")
         self.stdout.write(f"users: {len(users)} demo accounts")
         self.stdout.write(f"demo loaded in {time.perf_counter() - started:.1f}s")
