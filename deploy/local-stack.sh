@@ -229,6 +229,15 @@ else
     --cacert "$STACK_DIR/tls/cert.pem" --tokens "$STACK_DIR/tokens.json" \
     --users "$LOAD_USERS" --seconds "$LOAD_SECONDS" || status=$?
 fi
+log "gunicorn stopped: nginx answers its own 503 page"
+kill -TERM "${PIDS[0]}" 2>/dev/null || true
+for _ in $(seq 1 175); do kill -0 "${PIDS[0]}" 2>/dev/null || break; sleep 0.2; done
+code=$(curl -s -o "$STACK_DIR/down.html" -w '%{http_code}' --cacert "$STACK_DIR/tls/cert.pem" "$BASE/workbench/")
+if [ "$code" = "503" ] && grep -q "服务暂不可用，请稍后再试" "$STACK_DIR/down.html"; then
+  echo "  ok  $code with the Chinese page (yanglao/static/errors/503.html)"
+else
+  echo "  FAILED: nginx answered $code without the Chinese 503 page"; status=1
+fi
 if grep -q "Traceback" "$STACK_DIR/gunicorn.log"; then
   echo "gunicorn logged a traceback:"; grep -A20 "Traceback" "$STACK_DIR/gunicorn.log" | head -60
   status=1

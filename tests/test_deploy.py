@@ -48,6 +48,12 @@ def test_nginx_waits_longer_than_gunicorn_and_serves_static_files_itself():
     for header in ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options"):
         assert header in NGINX_SITE
     assert "return 301 https://" in NGINX_SITE  # plain HTTP only redirects
+    # gunicorn down: nginx answers a Chinese 503 page from the static files.
+    page = re.search(r"error_page 502 504 =503 (\S+);", NGINX_SITE).group(1)
+    block = rf"location = {page} {{[^}}]*alias /var/lib/yanglao/static/(\S+);"
+    served = re.search(block, NGINX_SITE)
+    assert "服务暂不可用，请稍后再试" in (ROOT / "yanglao/static" / served.group(1)).read_text()
+    assert 'Cache-Control "no-store"' in NGINX_SITE.split(f"location = {page}")[1].split("}")[0]
 
 
 def _example_env() -> dict[str, str]:
