@@ -60,6 +60,7 @@ def load_demo() -> int:
             .select_related("person", "region")
             .order_by("pk")
         )
+
         # Most files: consent; every fifth by a son or daughter as guardian or proxy; every
         # seventh kept under the civil-affairs duty; the last few without a basis yet.
         def keeper(elder):  # the village officer for their own village, the county elsewhere
