@@ -7,6 +7,7 @@ The running stack itself is exercised by ``make stack`` (deploy/local-stack.sh).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -177,3 +178,39 @@ def test_the_nginx_site_is_valid_nginx(tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_production_redirects_plain_http_except_the_health_check(tmp_path):
+    """A load balancer may probe gunicorn directly over HTTP: /healthz answers, every
+    other page moves to HTTPS (SECURE_SSL_REDIRECT, SECURE_REDIRECT_EXEMPT)."""
+
+    def key() -> str:
+        return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANGLAO_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(
+        YANGLAO_ENV="production",
+        YANGLAO_SECRET_KEY=base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        YANGLAO_FIELD_KEYS=f"k1:{key()}",
+        YANGLAO_INDEX_KEY=key(),
+        YANGLAO_ALLOWED_HOSTS="testserver",
+        YANGLAO_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="yanglao.settings",
+    )
+    script = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client()\n"
+        "h, w = c.get('/healthz'), c.get('/workbench/')\n"
+        "print(json.dumps([h.status_code, h.json(), w.status_code, w['Location']]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    health, body, page, location = json.loads(done.stdout.strip().splitlines()[-1])
+    assert health == 200 and body["database"] == "ok"
+    assert page == 301 and location.startswith("https://")

@@ -193,6 +193,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yanglao.core.errors.DomainErrorMiddleware",
+    "yanglao.core.unavailable.ServiceUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -200,7 +201,6 @@ ROOT_URLCONF = "yanglao.urls"
 WSGI_APPLICATION = "yanglao.wsgi.application"
 
 TEMPLATES = [
-    "yanglao.core.unavailable.ServiceUnavailableMiddleware",
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [PACKAGE_DIR / "templates"],
@@ -222,6 +222,11 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     try:
         DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        # A persistent connection broken by a database restart is dropped at the next
+        # request instead of failing it; a server that does not answer fails in 5 s.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     except Exception as exc:  # dj_database_url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 else:
@@ -229,11 +234,6 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-        # A persistent connection broken by a database restart is dropped at the next
-        # request instead of failing it; a server that does not answer fails in 5 s.
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
             "NAME": env_str("YANGLAO_SQLITE_PATH", str(VAR_DIR / "yanglao.sqlite3")),
             "OPTIONS": {
                 "init_command": (
@@ -327,6 +327,8 @@ API_TOKEN_DEFAULT_DAYS = env_int("YANGLAO_TOKEN_DAYS", 90, minimum=1)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("YANGLAO_SSL_REDIRECT", True)
+    # A load balancer may probe gunicorn directly over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
