@@ -165,6 +165,10 @@ GROUPS: list[tuple[str | Promise, frozenset[str]]] = [
     ),
     (_("区划与政策"), frozenset({"regions:tree", "policy:rules", "policy:targets"})),
     (_("概览与报告"), frozenset({"insights:home", "reports:index"})),
+    (
+        _("账号与安全"),
+        frozenset({"accounts:users", "accounts:audit", "accounts:access_log", "privacy:requests"}),
+    ),
 ]
 FOLD_ABOVE = 9
 
