@@ -11,6 +11,8 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from yanglao.core.masking import mask_phone
+
 log = logging.getLogger("yanglao.notify")
 
 
@@ -27,7 +29,8 @@ class ConsoleAdapter(Adapter):
     name = "console"
 
     def send(self, message) -> None:
-        to = message.to_phone or (message.to_user.username if message.to_user else "")
+        # The log is read by operators who may not see full phone numbers: masked.
+        to = mask_phone(message.to_phone) or (message.to_user.username if message.to_user else "")
         log.info("[%s → %s] %s: %s", message.channel, to, message.subject, message.body)
 
 
