@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from yanglao.core.apischema import PageParams
+from yanglao.core.apischema import ERRORS, LocalTime, PageParams
 from yanglao.core.errors import Conflict, Forbidden, NotFound
 from yanglao.elders.models import Elder
 
@@ -19,12 +19,12 @@ from . import counts
 router = Router(tags=["community"])
 
 
-class ActivityOut(Schema):
+class CommunityActivityOut(Schema):
     id: int
     kind: str
     title: str
     held_on: dt.date
-    starts_at: dt.time | None = None
+    starts_at: LocalTime | None = None
     venue: str
     capacity: int | None = None
     organizer: str
@@ -52,7 +52,7 @@ def _out(a) -> dict:
 
 
 class ListOut(Schema):
-    items: list[ActivityOut]
+    items: list[CommunityActivityOut]
     count: int
 
 
@@ -66,11 +66,11 @@ class Filters(Schema):
     page_size: int = 50
 
 
-class ActivityIn(Schema):
+class CommunityActivityIn(Schema):
     kind: str = Field(examples=["health_talk"], description="culture_sports / learning / ...")
     title: str = Field(examples=["冬季防诈骗与健康讲座"])
     held_on: dt.date = Field(examples=["2026-12-05"])
-    starts_at: dt.time | None = Field(None, examples=["09:30"])
+    starts_at: LocalTime | None = Field(None, examples=["09:30"])
     venue: str = Field("", examples=["金罗村老年活动室"])
     capacity: int | None = Field(None, examples=[40], description="空为不限名额")
     organizer: str = Field("", examples=["金罗村委会"])
@@ -94,7 +94,7 @@ class SignupRow(Schema):
     attended: bool
 
 
-class ActivityDetailOut(ActivityOut):
+class ActivityDetailOut(CommunityActivityOut):
     summary: str = ""
     signups: list[SignupRow] = []
 
@@ -162,7 +162,7 @@ class AttendanceOut(Schema):
     present: int
 
 
-@router.get("/community/activities", response=ListOut)
+@router.get("/community/activities", response={200: ListOut, **ERRORS})
 def list_activities(request, filters: Query[Filters]):
     qs = svc.activities(
         request.user,
@@ -177,13 +177,13 @@ def list_activities(request, filters: Query[Filters]):
     return {"items": [_out(a) for a in qs[start : start + size]], "count": qs.count()}
 
 
-@router.post("/community/activities", response={201: ActivityOut})
-def create_activity(request, payload: ActivityIn):
+@router.post("/community/activities", response={201: CommunityActivityOut, **ERRORS})
+def create_activity(request, payload: CommunityActivityIn):
     activity = svc.activity_create(actor=request.user, data=payload.dict(), request=request)
     return Status(201, _out(activity))
 
 
-@router.post("/community/activities/{activity_id}/signups", response={201: SignupOut})
+@router.post("/community/activities/{activity_id}/signups", response={201: SignupOut, **ERRORS})
 def sign_up(request, activity_id: int, payload: SignupIn):
     activity = svc.activity_get(request.user, activity_id)
     elder = Elder.objects.filter(pk=payload.elder_id).first()
@@ -209,7 +209,9 @@ def sign_up(request, activity_id: int, payload: SignupIn):
     )
 
 
-@router.post("/community/activities/{activity_id}/attendance", response=AttendanceOut)
+@router.post(
+    "/community/activities/{activity_id}/attendance", response={200: AttendanceOut, **ERRORS}
+)
 def attendance(request, activity_id: int, payload: AttendanceIn):
     activity = svc.activity_get(request.user, activity_id)
     return {
@@ -222,7 +224,7 @@ def attendance(request, activity_id: int, payload: AttendanceIn):
     }
 
 
-@router.get("/community/activities/{activity_id}", response=ActivityDetailOut)
+@router.get("/community/activities/{activity_id}", response={200: ActivityDetailOut, **ERRORS})
 def get_activity(request, activity_id: int):
     activity = svc.activity_get(request.user, activity_id)
     return {
@@ -243,7 +245,9 @@ def get_activity(request, activity_id: int):
     }
 
 
-@router.post("/community/activities/{activity_id}/close", response=ActivityOut)
+@router.post(
+    "/community/activities/{activity_id}/close", response={200: CommunityActivityOut, **ERRORS}
+)
 def close_activity(request, activity_id: int, payload: CloseIn):
     """结束活动并记录小结 (photos are added on the page)."""
     activity = svc.activity_get(request.user, activity_id)
@@ -256,7 +260,7 @@ def close_activity(request, activity_id: int, payload: CloseIn):
     )
 
 
-@router.get("/community/isolated-elders", response=IsolatedList)
+@router.get("/community/isolated-elders", response={200: IsolatedList, **ERRORS})
 def isolated_elders(request, paging: Query[PageParams]):
     """Active elders in scope who attended no activity for ``community.isolation_days``."""
     qs = svc.isolated_elders(request.user)
@@ -285,7 +289,7 @@ def _figures(f) -> dict:
     }
 
 
-@router.get("/community/counts", response=CountsOut)
+@router.get("/community/counts", response={200: CountsOut, **ERRORS})
 def community_counts(request, filters: Query[CountsFilters]):
     """活动、主题活动、志愿服务时长、捐赠收支 for a region and each child region."""
     if getattr(request.user, "role", "") not in svc.OFFICERS | {"party_officer"}:

@@ -17,7 +17,7 @@ from . import donations
 router = Router(tags=["community 捐赠与公示"])
 
 
-class LineOut(Schema):
+class DonationLineOut(Schema):
     id: int
     seq: int
     line_kind: str = Field(description="donation | spending")
@@ -73,7 +73,7 @@ class DonationIn(Schema):
     memo: str = ""
 
 
-class SpendingIn(Schema):
+class DonationSpendingIn(Schema):
     amount: str = Field(examples=["300.00"])
     purpose: str = Field("", description="默认为捐赠的用途")
     on_date: dt.date
@@ -82,7 +82,9 @@ class SpendingIn(Schema):
 
 
 @router.get(
-    "/community/donations", response={200: Page[LineOut], **ERRORS}, summary="捐赠台账（辖区内）"
+    "/community/donations",
+    response={200: Page[DonationLineOut], **ERRORS},
+    summary="捐赠台账（辖区内）",
 )
 def donation_list(
     request: HttpRequest, params: Query[PageParams], q: str = "", line_kind: str = ""
@@ -92,7 +94,7 @@ def donation_list(
 
 
 @router.post(
-    "/community/donations", response={200: LineOut, **ERRORS}, summary="登记捐赠（钱或物）"
+    "/community/donations", response={200: DonationLineOut, **ERRORS}, summary="登记捐赠（钱或物）"
 )
 @decorate_view(idempotent)
 def donation_create(request: HttpRequest, payload: DonationIn):
@@ -103,11 +105,11 @@ def donation_create(request: HttpRequest, payload: DonationIn):
 
 @router.post(
     "/community/donations/{donation_id}/spending",
-    response={200: LineOut, **ERRORS},
+    response={200: DonationLineOut, **ERRORS},
     summary="按捐赠用途登记支出（超支或改变用途会标记，不拒绝）",
 )
 @decorate_view(idempotent)
-def spending_create(request: HttpRequest, donation_id: uuid.UUID, payload: SpendingIn):
+def spending_create(request: HttpRequest, donation_id: uuid.UUID, payload: DonationSpendingIn):
     line = donations.spending_record(actor=request.auth, donation=donation_id, **payload.dict())
     return line_out(line)
 

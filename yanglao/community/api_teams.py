@@ -40,7 +40,7 @@ class TeamOut(Schema):
         )
 
 
-class MemberOut(Schema):
+class TeamMemberOut(Schema):
     id: int
     person_id: int
     name: str
@@ -53,7 +53,7 @@ class MemberOut(Schema):
 
 
 class TeamDetailOut(TeamOut):
-    members: list[MemberOut] = []
+    members: list[TeamMemberOut] = []
 
 
 class TeamQuery(PageParams):
@@ -90,7 +90,7 @@ def create_team(request: HttpRequest, payload: TeamIn):
 def _detail(team) -> TeamDetailOut:
     out = TeamDetailOut(**TeamOut.of(team).dict())
     out.members = [
-        MemberOut(
+        TeamMemberOut(
             id=r["member"].pk,
             person_id=r["member"].person_id,
             name=r["member"].person.name,
@@ -113,7 +113,7 @@ def get_team(request: HttpRequest, team_id: int):
     return _detail(teams.team_get(request.auth, team_id))
 
 
-class MemberIn(Schema):
+class TeamMemberIn(Schema):
     visitor_id: int | None = Field(None, description="探访员/志愿者编号")
     person_id: int | None = Field(None, description="或人员编号")
     skills: str = Field("", max_length=200)
@@ -126,7 +126,7 @@ class MemberIn(Schema):
     response={201: TeamDetailOut, **ERRORS},
     summary="加入队员",
 )
-def add_member(request: HttpRequest, team_id: int, payload: MemberIn):
+def add_member(request: HttpRequest, team_id: int, payload: TeamMemberIn):
     team = teams.team_get(request.auth, team_id)
     teams.member_add(actor=request.auth, team=team, request=request, **payload.dict())
     return Status(201, _detail(team))

@@ -79,6 +79,11 @@ def recipient_in_scope(actor, kind: str, recipient_id) -> tuple[int, str, str]:
     from yanglao.facilities.models import Facility, VillageCentre
     from yanglao.regions.models import Region
 
+    if kind in (RecipientKind.CENTRE, RecipientKind.FACILITY, RecipientKind.ELDER):
+        try:
+            recipient_id = int(str(recipient_id).strip())
+        except ValueError:
+            raise ValidationFailed(fields={"recipient_id": [_("受赠方编号应为整数")]}) from None
     if kind == RecipientKind.CENTRE:
         c = get_in_scope(
             VillageCentre.objects.all(), actor, path_lookup="region_path", pk=recipient_id

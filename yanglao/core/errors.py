@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -147,6 +148,16 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError):
             return error_response(request, exception)
+        if isinstance(exception, (OverflowError, DataError)):
+            # A number no column can hold (SQLite raises OverflowError, PostgreSQL a
+            # DataError), or a value the database refused that no validation caught.
+            return error_response(
+                request,
+                ValidationFailed(
+                    _("输入的数值超出允许范围或格式不被接受，请检查后重试"),
+                    code="value_out_of_range",
+                ),
+            )
         return None
 
 

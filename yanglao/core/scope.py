@@ -15,6 +15,8 @@ from .audit import record
 from .errors import NotFound
 from .models import Outcome
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 M = TypeVar("M", bound=Model)
 
 
@@ -52,6 +54,8 @@ def get_in_scope(
     qs: QuerySet[M], actor, field: str = "region", *, path_lookup: str | None = None, **lookup
 ) -> M:
     """One record in the actor's scope, or NotFound. A miss that exists elsewhere is audited."""
+    if any(isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX for v in lookup.values()):
+        raise NotFound()  # no row has a key no column can hold (and the query would fail)
     try:
         return scoped(qs, actor, field, path_lookup=path_lookup).get(**lookup)
     except qs.model.DoesNotExist:

@@ -132,7 +132,10 @@ def elders_for(
             Q(last_assessed_on__isnull=True) | Q(last_assessed_on__lte=due_cutoff(on, months))
         )
     if filters.group:
-        scope_region = Region.objects.get(code=filters.region) if filters.region else actor.region
+        # An unknown region code has emptied the list above; the groups still need a region.
+        scope_region = (
+            Region.objects.filter(code=filters.region).first() if filters.region else None
+        ) or actor.region
         qs = qs.filter(group_q(filters.group, scope_region, on))
     if filters.sort == "risk":
         # high, medium, low: the stored codes do not sort that way by themselves.

@@ -26,7 +26,7 @@ class GapOut(Schema):
     source: str
 
 
-class ItemOut(Schema):
+class ComplianceItemOut(Schema):
     code: str = Field(examples=["filing"])
     label: str = Field(examples=["养老机构备案"])
     state: str = Field(description="ok missing overdue due expiring info", examples=["overdue"])
@@ -68,7 +68,7 @@ class FacilityOut(Schema):
     medical_insurance_on: dt.date | None
     residential_utilities: bool
     gaps: list[GapOut] = Field(description="对照建设标准的差距（只作提示）")
-    compliance: list[ItemOut]
+    compliance: list[ComplianceItemOut]
 
     @staticmethod
     def of(f) -> FacilityOut:
@@ -105,7 +105,7 @@ class FacilityOut(Schema):
             medical_insurance_on=f.medical_insurance_on,
             residential_utilities=f.residential_utilities,
             gaps=[GapOut(**g.__dict__) for g in standards.gaps(f)],
-            compliance=[ItemOut(**i.__dict__) for i in compliance.items(f)],
+            compliance=[ComplianceItemOut(**i.__dict__) for i in compliance.items(f)],
         )
 
 

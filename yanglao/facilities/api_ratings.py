@@ -299,7 +299,7 @@ def update_centre(request: HttpRequest, centre_id: int, payload: CentreIn):
     return CentreOut.of(centre)
 
 
-class CoverageOut(Schema):
+class CentreCoverageOut(Schema):
     region_code: str = Field(examples=["350424"])
     region_name: str = Field(examples=["宁化县"])
     villages: int
@@ -314,7 +314,7 @@ class CoverageOut(Schema):
 
 @router.get(
     "/facilities/centres-coverage",
-    response={200: list[CoverageOut], **ERRORS},
+    response={200: list[CentreCoverageOut], **ERRORS},
     summary="各县农村养老服务中心建制村覆盖率（对照目标）",
 )
 def centre_coverage(request: HttpRequest, region: str = ""):
@@ -322,7 +322,7 @@ def centre_coverage(request: HttpRequest, region: str = ""):
     if region and not rows:
         raise NotFound()
     return [
-        CoverageOut(
+        CentreCoverageOut(
             region_code=r.region.code,
             region_name=r.region.name,
             villages=r.villages,

@@ -112,7 +112,7 @@ def estimate(request: HttpRequest, payload: EstimateIn):
 # ---------------------------------------------------------------- the grants ledger
 
 
-class LineOut(Schema):
+class GrantLineOut(Schema):
     seq: int
     line_kind: str = Field(examples=["spending"])
     status: str = Field(examples=["approved"])
@@ -160,7 +160,7 @@ class GrantOut(Schema):
     match_due: dt.date | None = Field(None, description="县级配套资金拨付期限（该日之前）")
     match_missed: bool = Field(examples=[False])
     spending: list[SpendingOut]
-    lines: list[LineOut]
+    lines: list[GrantLineOut]
 
     @staticmethod
     def of(state) -> dict:
@@ -189,7 +189,7 @@ class GrantOut(Schema):
             "match_due": state.match_due,
             "match_missed": state.match_missed,
             "spending": [spending(s) for s in state.spending],
-            "lines": [LineOut.of(line) for line in state.lines],
+            "lines": [GrantLineOut.of(line) for line in state.lines],
         }
 
 
@@ -205,14 +205,14 @@ class GrantIn(Schema):
     memo: str = Field("", max_length=200)
 
 
-class StatusIn(Schema):
+class GrantStatusIn(Schema):
     status: Literal["approved", "disbursed"] = Field(examples=["disbursed"])
     amount: str | None = Field(None, description="批准或拨付金额；不填沿用上一金额")
     on_date: dt.date = Field(examples=["2024-05-20"])
     memo: str = Field("", max_length=200)
 
 
-class SpendingIn(Schema):
+class GrantSpendingIn(Schema):
     use: str = Field(description="用途代码", examples=["fit_out"])
     amount: str = Field(examples=["200000.00"])
     on_date: dt.date = Field(examples=["2023-09-01"])
@@ -228,7 +228,7 @@ class RunningCostIn(Schema):
     memo: str = Field("", max_length=200)
 
 
-class ShareOut(Schema):
+class AwardShareOut(Schema):
     source: str
     label: str
     amount: str
@@ -239,7 +239,7 @@ class RunningCostOut(Schema):
     facility_id: int
     year: int
     total: str
-    shares: list[ShareOut]
+    shares: list[AwardShareOut]
 
 
 class GrantFilter(PageParams):
@@ -314,7 +314,7 @@ def grant_create(request: HttpRequest, payload: GrantIn):
     description="批准或拨付：追加一行，状态只能向前推进（否则 409）。",
 )
 @decorate_view(idempotent)
-def grant_status(request: HttpRequest, grant_id: uuid.UUID, payload: StatusIn):
+def grant_status(request: HttpRequest, grant_id: uuid.UUID, payload: GrantStatusIn):
     selectors.grant_get(request.auth, grant_id)
     services.grant_status(
         actor=request.auth,
@@ -334,7 +334,7 @@ def grant_status(request: HttpRequest, grant_id: uuid.UUID, payload: StatusIn):
     description="支出按用途记入台账；用途不在规则允许范围内的照常记录并标出。",
 )
 @decorate_view(idempotent)
-def grant_spending(request: HttpRequest, grant_id: uuid.UUID, payload: SpendingIn):
+def grant_spending(request: HttpRequest, grant_id: uuid.UUID, payload: GrantSpendingIn):
     selectors.grant_get(request.auth, grant_id)
     services.grant_spend(
         actor=request.auth,
@@ -393,7 +393,7 @@ class CountyRowOut(Schema):
     amount: str = Field(examples=["100000.00"])
 
 
-class EvaluationOut(Schema):
+class EvaluationAwardsOut(Schema):
     region: str
     year: int
     measured_on: dt.date
@@ -447,7 +447,7 @@ def evaluation_out(result) -> dict:
 
 @router.get(
     "/funding/county-evaluation",
-    response={200: EvaluationOut, **ERRORS},
+    response={200: EvaluationAwardsOut, **ERRORS},
     summary="县级年终评估奖补档次",
     description="按政策所列指标（已登记中心的建制村覆盖率，年末度量）给区划下各县排名，"
     "按规则的三档金额奖补。各档名额种子未定，由 `tier_sizes` 给出（如 `1,2,3`）。",
@@ -463,7 +463,7 @@ def county_evaluation(request: HttpRequest, region: str, year: int, tier_sizes: 
 # ---------------------------------------------------------------- budget what-if
 
 
-class OverrideIn(Schema):
+class WhatIfOverrideIn(Schema):
     rule_id: str = Field(examples=["urban_project.award.city_topup"])
     param: str = Field(examples=["share_of_province_award"])
     value: str = Field(examples=["0.4"])
@@ -473,7 +473,7 @@ class BudgetIn(Schema):
     region: str = Field(examples=["1404"])
     year: int = Field(examples=[2025])
     provides_meals: bool | None = Field(None, description="日间照料中心是否按提供用餐计")
-    overrides: list[OverrideIn] = Field(default_factory=list, description="假设的规则取值")
+    overrides: list[WhatIfOverrideIn] = Field(default_factory=list, description="假设的规则取值")
 
 
 class LevelRowOut(Schema):

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
+from yanglao.core.exports import XLSX_MIME
 from yanglao.core.idempotency import idempotent
 
 from . import export, fhir, selectors, services
@@ -287,7 +288,7 @@ class FhirBundleOut(Schema):
     "给出，否则不含身份证号、电话脱敏，并在 `meta.security` 标 REDACTED。每次导出记入访问日志。",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # an int, as Ninja's own key: merged into it, not a second "200"
                 "content": {
                     "application/fhir+json": {
                         "example": {
@@ -383,6 +384,16 @@ class ExportQuery(PageParams):
     description="`kind` 为 elders、facilities 或 services。每个有代码的字段给出代码列"
     "（`*_code`，代码表见 `/interop/code-tables`）和名称列。列说明见用户手册《系统对接》。"
     "每次导出记入访问日志。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX_MIME: {"schema": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    },
 )
 def export_kind(
     request: HttpRequest,

@@ -249,12 +249,12 @@ def _rows(rows) -> list[CoverageRowOut]:
     ]
 
 
-class RegionQuery(Schema):
+class PartyRegionQuery(Schema):
     region: str = Field("", description="区划代码（须在本人辖区内）", examples=["3302"])
 
 
 @router.get("/party/coverage", response={200: CoverageOut, **ERRORS}, summary="党组织覆盖情况")
-def coverage(request: HttpRequest, query: Query[RegionQuery]):
+def coverage(request: HttpRequest, query: Query[PartyRegionQuery]):
     view = selectors.coverage(_reader(request), region_code=query.region or None)
     return CoverageOut(
         region_code=view.region.code,
@@ -392,7 +392,7 @@ class MissingOut(Schema):
     response={200: MissingOut, **ERRORS},
     summary="缺项：本季度主题活动、本周半天到岗、本季度“三会一课”",
 )
-def missing(request: HttpRequest, query: Query[RegionQuery]):
+def missing(request: HttpRequest, query: Query[PartyRegionQuery]):
     view = selectors.missing(_reader(request), region_code=query.region or None)
     items = [
         MissingItemOut(

@@ -21,7 +21,7 @@ from .models import EvaluationResult, ProjectStatus
 router = Router(tags=["planning 规划任务"])
 
 
-class ColumnOut(Schema):
+class TaskColumnOut(Schema):
     key: str = Field(examples=["2020.day_care_center"])
     kind: str = Field(examples=["task"])
     label: str = Field(examples=["日照中心"])
@@ -63,8 +63,8 @@ class TableSummaryOut(Schema):
     year_to: int
 
 
-class TableOut(TableSummaryOut):
-    columns: list[ColumnOut]
+class TaskTableOut(TableSummaryOut):
+    columns: list[TaskColumnOut]
     rows: list[RowOut]
     mismatches: list[MismatchOut]
     whole: bool = Field(description="false：只含本人乡镇的行，不做合计核对")
@@ -81,10 +81,10 @@ def _summary(t) -> dict:
     }
 
 
-def _table_out(view) -> TableOut:
-    return TableOut(
+def _table_out(view) -> TaskTableOut:
+    return TaskTableOut(
         **_summary(view.table),
-        columns=[ColumnOut(**c) for c in view.columns],
+        columns=[TaskColumnOut(**c) for c in view.columns],
         rows=[
             RowOut(
                 label=r.row.label,
@@ -119,7 +119,7 @@ def table_list(request: HttpRequest, query: Query[PageParams]):
 
 @router.get(
     "/planning/tables/{table_id}",
-    response={200: TableOut, **ERRORS},
+    response={200: TaskTableOut, **ERRORS},
     summary="任务表（印刷数值、合计核对、按设施统计的进度）",
 )
 def table_detail(request: HttpRequest, table_id: int, on: dt.date | None = None):
@@ -390,7 +390,7 @@ def project_score(request: HttpRequest, project_id: int, payload: ScoresIn):
     return ProjectOut.of(app)
 
 
-class EvaluationOut(Schema):
+class CountyEvaluationOut(Schema):
     id: int
     county_code: str
     year: int
@@ -398,21 +398,23 @@ class EvaluationOut(Schema):
     note: str
 
 
-class EvaluationIn(Schema):
+class CountyEvaluationIn(Schema):
     county: str = Field(examples=["140405"])
     year: int = Field(examples=[2025])
     result: EvaluationResult = Field(examples=["poor"])
     note: str = ""
 
 
-def _evaluation_out(e) -> EvaluationOut:
-    return EvaluationOut(
+def _evaluation_out(e) -> CountyEvaluationOut:
+    return CountyEvaluationOut(
         id=e.pk, county_code=e.county_id, year=e.year, result=e.result, note=e.note
     )
 
 
 @router.get(
-    "/planning/evaluations", response={200: Page[EvaluationOut], **ERRORS}, summary="县区绩效考核"
+    "/planning/evaluations",
+    response={200: Page[CountyEvaluationOut], **ERRORS},
+    summary="县区绩效考核",
 )
 def evaluation_list(request: HttpRequest, query: Query[PageParams]):
     page = paginate(selectors.evaluations(request.auth), query)
@@ -422,11 +424,11 @@ def evaluation_list(request: HttpRequest, query: Query[PageParams]):
 
 @router.post(
     "/planning/evaluations",
-    response={201: EvaluationOut, **ERRORS},
+    response={201: CountyEvaluationOut, **ERRORS},
     summary="记录县区绩效考核结果（较差：取消下一年度申报资格）",
 )
 @decorate_view(idempotent)
-def evaluation_create(request: HttpRequest, payload: EvaluationIn):
+def evaluation_create(request: HttpRequest, payload: CountyEvaluationIn):
     evaluation = services.evaluation_record(
         actor=request.auth,
         county_code=payload.county,

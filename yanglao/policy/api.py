@@ -33,7 +33,7 @@ class SourceOut(Schema):
     note: str
 
 
-class RuleOut(Schema):
+class PolicyRuleOut(Schema):
     id: int
     rule_id: str = Field(examples=["visit.priority_weekly"])
     title: str
@@ -72,7 +72,7 @@ class RuleOut(Schema):
 
 
 class TraceOut(Schema):
-    rule: RuleOut
+    rule: PolicyRuleOut
     params_used: list[str]
     overridden: list[str]
 
@@ -90,8 +90,8 @@ class PolicyOut(Schema):
     region_code: str
     on: dt.date
     in_force: list[ResolutionOut]
-    expired: list[RuleOut]
-    upcoming: list[RuleOut]
+    expired: list[PolicyRuleOut]
+    upcoming: list[PolicyRuleOut]
 
 
 class PolicyQuery(Schema):
@@ -110,7 +110,7 @@ def _resolution(res: Resolution, rows: dict[int, PolicyRule]) -> dict:
         "param_source": {k: v.pk for k, v in res.param_source.items()},
         "trace": [
             {
-                "rule": RuleOut.from_rule(rows[step.rule.pk]),
+                "rule": PolicyRuleOut.from_rule(rows[step.rule.pk]),
                 "params_used": list(step.params_used),
                 "overridden": list(step.overridden),
             }
@@ -138,8 +138,8 @@ def policy_rules(request: HttpRequest, query: Query[PolicyQuery]):
         "region_code": region.code,
         "on": on,
         "in_force": [_resolution(r.resolution, rows) for r in view.in_force],
-        "expired": [RuleOut.from_rule(r) for r in view.expired],
-        "upcoming": [RuleOut.from_rule(r) for r in view.upcoming],
+        "expired": [PolicyRuleOut.from_rule(r) for r in view.expired],
+        "upcoming": [PolicyRuleOut.from_rule(r) for r in view.upcoming],
     }
 
 
@@ -221,7 +221,7 @@ class OverrideIn(Schema):
 
 @router.post(
     "/rules",
-    response={201: RuleOut, **ERRORS},
+    response={201: PolicyRuleOut, **ERRORS},
     summary="添加本地规则或覆盖上级取值",
     description="须注明依据文件，或标为本地默认值并说明理由；操作记入审计日志。",
 )
@@ -241,4 +241,4 @@ def policy_override(request: HttpRequest, payload: OverrideIn):
         note=payload.note,
         request=request,
     )
-    return Status(201, RuleOut.from_rule(rule))
+    return Status(201, PolicyRuleOut.from_rule(rule))

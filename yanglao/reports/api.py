@@ -24,7 +24,7 @@ router = Router(tags=["reports 工作报告与明白卡"])
 Cell = int | str | None
 
 
-class FigureOut(Schema):
+class ReportFigureOut(Schema):
     key: str = Field(examples=["visits"])
     label: str = Field(examples=["探访次数"])
     value: Cell = Field(
@@ -44,15 +44,15 @@ class TableOut(Schema):
     note: str = ""
 
 
-class SectionOut(Schema):
+class ReportSectionOut(Schema):
     key: str = Field(examples=["visits"])
     title: str = Field(examples=["巡视探访"])
-    figures: list[FigureOut]
+    figures: list[ReportFigureOut]
     tables: list[TableOut]
     note: str = ""
 
 
-class TargetOut(Schema):
+class ReportTargetOut(Schema):
     rule_id: str = Field(examples=["facility.village_coverage.2022"])
     title: str = Field(examples=["2022年底行政村农村养老服务设施全覆盖"])
     indicator: str = Field(examples=["village_care_facility_share"])
@@ -87,9 +87,9 @@ class ReportOut(Schema):
         description="统计截至（报告期末，或进行中的报告期的今天）", examples=["2025-06-30"]
     )
     complete: bool = Field(description="报告期是否已结束", examples=[True])
-    sections: list[SectionOut]
+    sections: list[ReportSectionOut]
     children: TableOut | None = Field(description="下级区划（只含有记录的）")
-    targets: list[TargetOut]
+    targets: list[ReportTargetOut]
     problems: list[ProblemOut]
 
 
@@ -183,7 +183,7 @@ class EntitlementOut(Schema):
     rule_id: str = Field(examples=["visit.schedule.weekly_visit"])
 
 
-class VisitorOut(Schema):
+class CardVisitorOut(Schema):
     name: str = Field(examples=["李春梅"])
     phone: str = Field(
         description="结对探访员的电话（印在卡上给老人用，不打码）", examples=["13812345678"]
@@ -208,7 +208,7 @@ class CardOut(Schema):
         description="所属目标人群", examples=[["每周巡访对象", "特殊困难老年人"]]
     )
     entitlements: list[EntitlementOut]
-    visitors: list[VisitorOut]
+    visitors: list[CardVisitorOut]
     hotline: HotlineOut | None
     printed_on: dt.date = Field(examples=["2025-06-30"])
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
-from yanglao.core.apischema import ERRORS, Page, PageParams, paginate
+from yanglao.core.apischema import ERRORS, LocalTime, Page, PageParams, paginate
 from yanglao.core.errors import Forbidden, ValidationFailed
 from yanglao.core.idempotency import idempotent
 from yanglao.elders.selectors import elder_get
@@ -419,8 +419,8 @@ class ProviderIn(Schema):
     latitude: Decimal | None = None
     longitude: Decimal | None = None
     work_days: str = Field("12345", description="ISO 星期，1=周一", examples=["123456"])
-    work_start: dt.time = Field(dt.time(8, 0), examples=["08:00"])
-    work_end: dt.time = Field(dt.time(18, 0), examples=["18:00"])
+    work_start: LocalTime = Field(dt.time(8, 0), examples=["08:00"])
+    work_end: LocalTime = Field(dt.time(18, 0), examples=["18:00"])
     daily_capacity: int = Field(10, examples=[8])
     qualifications: list[QualificationIO] = []
     active: bool = True
@@ -435,8 +435,8 @@ class ProviderOut(Schema):
     items: list[str]
     phone: str
     work_days: str
-    work_start: dt.time
-    work_end: dt.time
+    work_start: LocalTime
+    work_end: LocalTime
     daily_capacity: int
     qualifications: list[QualificationIO]
     active: bool

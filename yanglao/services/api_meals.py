@@ -301,7 +301,7 @@ def correct_meal_record(request: HttpRequest, record_id: int, payload: CorrectIn
     return MealRecordOut.of(record)
 
 
-class ReasonIn(Schema):
+class MealReasonIn(Schema):
     reason: str = Field(examples=["登记错了老人"])
 
 
@@ -315,7 +315,7 @@ class DoneOut(Schema):
     summary="删除就餐记录（仅登记当天，须写原因；审计日志保留原记录）",
 )
 @decorate_view(idempotent)
-def delete_meal_record(request: HttpRequest, record_id: int, payload: ReasonIn):
+def delete_meal_record(request: HttpRequest, record_id: int, payload: MealReasonIn):
     record = meals.record_get(request.auth, record_id)
     meals.meal_record_delete(
         actor=request.auth, record=record, reason=payload.reason, request=request
@@ -356,7 +356,7 @@ class StatementTotals(Schema):
     shares: Shares
 
 
-class StatementOut(Schema):
+class MealStatementOut(Schema):
     point_id: int
     point_name: str
     month: str = Field(examples=["2026-05"])
@@ -382,13 +382,13 @@ def _month(text: str) -> dt.date:
 
 @router.get(
     "/meals/points/{point_id}/statement",
-    response={200: StatementOut, **ERRORS},
+    response={200: MealStatementOut, **ERRORS},
     summary="助餐点月结单：每位老人的份数、金额和各方分担，及合计",
 )
 def meal_statement(request: HttpRequest, point_id: int, query: Query[MonthQuery]):
     point = meals.point_get(request.auth, point_id)
     result = meals.statement(point, _month(query.month))
-    return StatementOut(
+    return MealStatementOut(
         point_id=point.pk,
         point_name=point.name,
         month=result.month.strftime("%Y-%m"),
@@ -670,7 +670,7 @@ def get_appointment(request: HttpRequest, appointment_id: int):
     return AppointmentOut.of(appointments.appointment_get(request.auth, appointment_id))
 
 
-class CancelIn(Schema):
+class AppointmentCancelIn(Schema):
     reason: str = Field(examples=["老人身体好转，暂不就诊"])
 
 
@@ -680,7 +680,7 @@ class CancelIn(Schema):
     summary="取消挂号（须写原因；号源释放）",
 )
 @decorate_view(idempotent)
-def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn):
+def cancel_appointment(request: HttpRequest, appointment_id: int, payload: AppointmentCancelIn):
     appointment = appointments.appointment_get(request.auth, appointment_id)
     appointment = appointments.appointment_cancel(
         actor=request.auth, appointment=appointment, reason=payload.reason, request=request

@@ -166,7 +166,7 @@ class RelativeOut(Schema):
     reason: str = Field("", description="不可受赠的原因", examples=[""])
 
 
-class MeOut(Schema):
+class TimebankMeOut(Schema):
     person_id: int = Field(examples=[2051])
     name: str = Field(examples=["李春梅"])
     account: AccountOut | None = Field(description="尚无收支时为 null")
@@ -186,13 +186,13 @@ def _me(request: HttpRequest):
 
 @router.get(
     "/me",
-    response={200: MeOut, **ERRORS},
+    response={200: TimebankMeOut, **ERRORS},
     summary="我的时间银行：余额、存储上限、可受赠的亲属",
 )
 def me(request: HttpRequest):
     person = _me(request)
     account = selectors.my_account(request.auth)
-    return MeOut(
+    return TimebankMeOut(
         person_id=person.pk,
         name=person.name,
         account=AccountOut.of(account) if account else None,
@@ -400,7 +400,7 @@ def get_pool(request: HttpRequest, county: str):
     return AccountOut.of(selectors.pool_for_county(request.auth, county))
 
 
-class GrantIn(Schema):
+class PoolGrantIn(Schema):
     elder_id: int = Field(description="受助老人的档案号（特困、低保、经济困难或孤寡）")
     units: Decimal = HOURS
     purpose: str = Field(description="兑换的服务", examples=["上门助浴两次"])
@@ -429,7 +429,7 @@ class GrantIn(Schema):
     },
 )
 @decorate_view(idempotent)
-def pool_grant(request: HttpRequest, county: str, payload: GrantIn):
+def pool_grant(request: HttpRequest, county: str, payload: PoolGrantIn):
     _readers_only(request.auth)
     pool = selectors.pool_for_county(request.auth, county)
     elder = (
@@ -495,7 +495,7 @@ class ReportQuery(Schema):
     region: str = Field("", description="区划代码（须在本人辖区内）", examples=["141129101"])
 
 
-class ReportRowOut(Schema):
+class MonthlyReportRowOut(Schema):
     region_code: str = Field(examples=["141129101201"])
     region_name: str = Field(examples=["金罗村"])
     earned: Decimal = Field(description="服务记入", examples=["120.50"])
@@ -509,17 +509,17 @@ class ReportRowOut(Schema):
     volunteers: int = Field(description="本月有服务记入的志愿者人数", examples=[14])
 
 
-class ReportOut(Schema):
+class MonthlyReportOut(Schema):
     region_code: str
     region_name: str
     month: str = Field(examples=["2026-11"])
-    rows: list[ReportRowOut] = Field(description="下级区划（乡镇级下为各村(社区)）")
-    total: ReportRowOut
+    rows: list[MonthlyReportRowOut] = Field(description="下级区划（乡镇级下为各村(社区)）")
+    total: MonthlyReportRowOut
     pool_balance: Decimal | None = Field(None, description="所属县(区)互助池月末余额")
 
 
-def _report_row(row: selectors.ReportRow) -> ReportRowOut:
-    return ReportRowOut(
+def _report_row(row: selectors.ReportRow) -> MonthlyReportRowOut:
+    return MonthlyReportRowOut(
         region_code=row.region.code,
         region_name=row.region.name,
         earned=row.earned,
@@ -536,7 +536,7 @@ def _report_row(row: selectors.ReportRow) -> ReportRowOut:
 
 @router.get(
     "/reports/monthly",
-    response={200: ReportOut, **ERRORS},
+    response={200: MonthlyReportOut, **ERRORS},
     summary="时间银行月度报表（按下级区划、村(社区)）",
 )
 def monthly_report(request: HttpRequest, query: Query[ReportQuery]):
@@ -549,7 +549,7 @@ def monthly_report(request: HttpRequest, query: Query[ReportQuery]):
     else:
         first = timezone.localdate().replace(day=1)
     view = selectors.monthly_report(request.auth, month=first, region_code=query.region or None)
-    return ReportOut(
+    return MonthlyReportOut(
         region_code=view.region.code,
         region_name=view.region.name,
         month=first.strftime("%Y-%m"),
