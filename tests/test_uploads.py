@@ -2,9 +2,12 @@
 a 4xx status, and nothing written.
 
 The upload pages: the region sheet (/regions/import/), the elder import
-(/elders/import/), a planning task table's import (/planning/tables/<pk>/import/), the
-visit photo (/visits/new/<elder>/), the photos closing a community activity
-(/community/activities/<pk>/) and the photos of a service order's start and finish
+(/elders/import/), a planning task table's import (/planning/tables/<pk>/import/), a
+care home's roster (/interop/facilities/<pk>/feed/), the visit photo
+(/visits/new/<elder>/), the photos closing a community activity
+(/community/activities/<pk>/), the photos of an inspection's findings
+(/supervision/inspections/<pk>/findings/new/ and the rectification and re-inspection on
+the finding's page) and the photos of a service order's start and finish
 (``services.order_start``/``order_finish``, the order page). ``test_every_upload_is_listed``
 fails when a new view reads ``request.FILES`` without a case here.
 """
@@ -33,6 +36,8 @@ UPLOAD_VIEWS = {
     "visits/views.py": "test_a_bad_visit_photo_is_refused",
     "community/views_activities.py": "test_bad_activity_photos_are_refused",
     "services/views.py": "test_a_bad_order_photo_is_refused",
+    "interop/views.py": "test_a_bad_sheet_is_refused_by_every_sheet_page",
+    "supervision/views.py": "test_bad_inspection_photos_are_refused",
 }
 
 
@@ -65,8 +70,11 @@ BAD_SHEETS = [
 
 @pytest.fixture
 def sheet_pages(client, make_user):
-    """(url, counter of what an import writes) for each page that takes a sheet."""
+    """(url, form data, the file's field, counter of what an import writes) for each
+    page that takes a sheet."""
     from yanglao.elders.models import Elder, ImportJob
+    from yanglao.facilities.models import Facility
+    from yanglao.interop.models import FeedBatch
     from yanglao.planning.models import TaskRow, TaskTable
     from yanglao.regions.models import Region
 
@@ -81,10 +89,29 @@ def sheet_pages(client, make_user):
         year_to=2026,
         columns=[],
     )
+    town = Region.objects.get(code="141129101")
+    home = Facility.objects.create(
+        name="金罗镇敬老院",
+        type="nursing_home",
+        region=town,
+        region_path=town.path,
+        ownership="public",
+    )
     return [
-        ("/regions/import/", lambda: Region.objects.count()),
-        ("/elders/import/", lambda: (Elder.objects.count(), ImportJob.objects.count())),
-        (f"/planning/tables/{table.pk}/import/", lambda: TaskRow.objects.count()),
+        ("/regions/import/", {}, "file", lambda: Region.objects.count()),
+        (
+            "/elders/import/",
+            {},
+            "file",
+            lambda: (Elder.objects.count(), ImportJob.objects.count()),
+        ),
+        (f"/planning/tables/{table.pk}/import/", {}, "file", lambda: TaskRow.objects.count()),
+        (
+            f"/interop/facilities/{home.pk}/feed/",
+            {"which": "roster", "roster-as_of": "2026-01-05"},
+            "roster-file",
+            lambda: FeedBatch.objects.count(),
+        ),
     ]
 
 
@@ -95,9 +122,9 @@ def test_a_bad_sheet_is_refused_by_every_sheet_page(
     client, sheet_pages, tmp_path, settings, name, filename, data, word
 ):
     settings.VAR_DIR = tmp_path
-    for url, written in sheet_pages:
+    for url, form, field, written in sheet_pages:
         before = written()
-        response = client.post(url, {"file": SimpleUploadedFile(filename, data)})
+        response = client.post(url, {**form, field: SimpleUploadedFile(filename, data)})
         page = response.content.decode()
         assert 400 <= response.status_code < 500, (url, response.status_code)
         assert word in page, (url, page[-2000:])
@@ -111,9 +138,9 @@ def test_a_sheet_over_the_size_limit_is_refused(client, sheet_pages, settings, m
     monkeypatch.setattr(views_import, "MAX_UPLOAD_BYTES", 64 * 1024)
     big = ("区划代码,名称,上级代码\n" + "141129101999,某村,141129101\n" * 4000).encode()
     assert len(big) > 64 * 1024
-    for url, written in sheet_pages:
+    for url, form, field, written in sheet_pages:
         before = written()
-        response = client.post(url, {"file": SimpleUploadedFile("big.csv", big)})
+        response = client.post(url, {**form, field: SimpleUploadedFile("big.csv", big)})
         assert response.status_code == 422, url
         assert "文件过大" in response.content.decode() and "最大 0.0625 MB" in (
             response.content.decode()
@@ -317,3 +344,46 @@ def test_a_bad_order_photo_is_refused(make_user, elder, settings, tmp_path, name
     order.refresh_from_db()
     assert order.status == "accepted" and not order.start_photo
     assert not any(tmp_path.rglob("*.*"))
+
+
+@pytest.mark.parametrize(("name", "filename", "data"), BAD_PHOTOS, ids=[b[0] for b in BAD_PHOTOS])
+def test_bad_inspection_photos_are_refused(
+    client, make_user, settings, tmp_path, name, filename, data
+):
+    from yanglao.regions.models import Region
+    from yanglao.supervision.models import Finding, Inspection, Photo
+
+    settings.MEDIA_ROOT = tmp_path
+    officer = make_user("county_admin", COUNTY)
+    client.force_login(officer)
+    town = Region.objects.get(code="141129101")
+    county = Region.objects.get(code=COUNTY)
+    inspection = Inspection.objects.create(
+        target_kind="region",
+        region=town,
+        region_path=town.path,
+        organizer_region=county,
+        organizer_path=county.path,
+        kind="planned",
+        planned_on=dt.date.today() - dt.timedelta(days=2),
+        inspected_on=dt.date.today() - dt.timedelta(days=2),
+        inspectors="县民政局",
+        status="recorded",
+    )
+    url = f"/supervision/inspections/{inspection.pk}/findings/new/"
+    form = {
+        "severity": "minor",
+        "description": "台账不全",
+        "responsible": "金罗镇",
+        "deadline": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+    }
+    good = SimpleUploadedFile("ok.png", files.png(), content_type="image/png")
+    bad = SimpleUploadedFile(filename, data, content_type="image/jpeg")
+    response = client.post(url, {**form, "photos": [good, bad]})
+    assert response.status_code == 422
+    assert "照片须为 JPEG 或 PNG" in response.content.decode()
+    assert not Finding.objects.exists() and not Photo.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))
+    good.seek(0)
+    assert client.post(url, {**form, "photos": [good]}).status_code == 302  # the photo it was
+    assert Finding.objects.count() == 1 and Photo.objects.count() == 1

@@ -21,6 +21,7 @@ from yanglao.accounts.roles import Role
 from yanglao.core import audit
 from yanglao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yanglao.core.scope import in_subtree, path_q
+from yanglao.core.uploads import image_ok
 from yanglao.facilities import selectors as facility_selectors
 from yanglao.facilities.models import Facility, FacilityStatus
 from yanglao.notify import services as notify
@@ -135,12 +136,7 @@ def _photos_ok(photos, key: str, errors: dict) -> list:
         errors[key] = [_("照片最多 %(n)s 张") % {"n": PHOTO_MAX_COUNT}]
         return []
     for photo in photos:
-        ok = photo.size <= PHOTO_MAX_BYTES
-        if ok:
-            head = photo.read(8)
-            photo.seek(0)
-            ok = head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
-        if not ok:
+        if not image_ok(photo, max_bytes=PHOTO_MAX_BYTES):  # a whole JPEG or PNG
             errors[key] = [_("照片须为 JPEG 或 PNG，且不超过 5 MB")]
             return []
     return photos
