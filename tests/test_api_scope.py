@@ -1135,9 +1135,7 @@ CASES.update(
         ("GET", "/api/v1/interop/batches"): Case(
             setup=sibling_feed_batch, list_check="ids:sibling_feed_batch"
         ),
-        ("GET", "/api/v1/interop/batches/{batch_id}"): Case(
-            path={"batch_id": sibling_feed_batch}
-        ),
+        ("GET", "/api/v1/interop/batches/{batch_id}"): Case(path={"batch_id": sibling_feed_batch}),
         ("GET", "/api/v1/interop/fhir/elders/{elder_id}"): Case(path=ELDER_ID),
         ("GET", "/api/v1/interop/exports/{kind}"): Case(
             path={"kind": "elders"}, query={"region": SIBLING}

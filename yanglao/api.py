@@ -23,8 +23,8 @@ from yanglao.elders.api_assessment import router as assessments_router
 from yanglao.facilities.api import router as facilities_router
 from yanglao.facilities.api_ratings import router as facility_ratings_router
 from yanglao.funding.api import router as funding_router
-from yanglao.interop.api import router as interop_router
 from yanglao.insights.api import router as insights_router
+from yanglao.interop.api import router as interop_router
 from yanglao.notify.api import router as notify_router
 from yanglao.party.api import router as party_router
 from yanglao.planning.api import router as planning_router
