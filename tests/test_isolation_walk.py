@@ -455,6 +455,38 @@ def test_city_users_reach_nothing_of_another_city(make_user, client, caplog, set
     assert not problems, _report(problems, requests)
 
 
+@pytest.mark.parametrize("role", ["county_admin", "township_officer", "village_officer"])
+def test_the_id_lookup_tells_only_the_region(make_user, client, role):
+    """The receiving side asks for a file by the elder's ID number (page and API). The
+    answer names the region that holds the file; the transfer lists of both sides name
+    the elder (the other side must know whom it decides on) and nothing else of the file
+    (no phone, address, contacts, plan) until it is accepted; the registry search by that
+    number finds nothing."""
+    world = build_world(make_user, keys=("A", "B"))
+    a, b = world["A"], world["B"]
+    region = {"township_officer": a.township, "village_officer": a.village}.get(role, a.code)
+    user = make_user(role, region)
+    client.force_login(user)
+    walker = Walker(label=role, user=user, client=client, forbidden=[b], sees_full_values=True)
+    number, name = b.id_numbers[0], b.objects["elder"].person.name
+    form = {"id_number": number, "to_region": a.village, "note": "迁入"}
+    request(walker, "POST", "/elders/transfers/", form, echo=(name,))
+    body = {"id_number": number, "to_region": a.village}
+    status, text = request(
+        walker, "POST", "/api/v1/elders/transfers", json_body=body, echo=(number, name)
+    )
+    assert status in (201, 409), text
+    for url, params in (
+        ("/elders/transfers/", {}),
+        ("/elders/transfers/", {"export": "xlsx"}),
+        ("/api/v1/elders/transfers", {}),
+    ):
+        request(walker, "GET", url, params, echo=(number, name))
+    for url in ("/elders/", "/api/v1/elders"):
+        request(walker, "GET", url, {"q": number})
+    assert not walker.problems, walker.problems
+
+
 def test_the_walk_sees_a_leak(make_user, client):
     """The scan is not blind: a page of B's own records, read by B's officer, holds B's
     markers (so the same page read from A would be reported)."""

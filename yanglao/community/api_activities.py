@@ -56,14 +56,12 @@ class ListOut(Schema):
     count: int
 
 
-class Filters(Schema):
+class Filters(PageParams):
     q: str = ""
     kind: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     region: str = ""
-    page: int = 1
-    page_size: int = 50
 
 
 class CommunityActivityIn(Schema):
